@@ -1,0 +1,64 @@
+"""``papershelf``: the command line. With no subcommand it opens the app."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from reader.errors import PapershelfError
+from tui import __version__
+from tui.cli.common import DB_HELP, err
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", default=None, metavar="PATH", help=DB_HELP)
+@click.version_option(__version__, prog_name="papershelf")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """papershelf: your reading list of research papers, in the terminal.
+
+    Run it alone to open the app; every action is also a subcommand below.
+    """
+    if ctx.invoked_subcommand is None:
+        from storage.db import open_library, resolve_db_path
+        from tui.app import run_app
+
+        lib = open_library(resolve_db_path(db))
+        try:
+            run_app(lib)
+        finally:
+            lib.close()
+
+
+def _register() -> None:
+    from tui.cli import library
+
+    library.register(cli)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; user mistakes become one line on stderr and an exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="papershelf", standalone_mode=False)
+    except PapershelfError as error:
+        err(str(error))
+        return error.exit_code
+    except click.exceptions.Abort:
+        err("aborted")
+        return 1
+    except click.exceptions.ClickException as error:
+        error.show()
+        return 2 if isinstance(error, click.UsageError) else error.exit_code or 1
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    return result if isinstance(result, int) else 0
