@@ -199,9 +199,10 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
         key = unique_key(base_key(record.authors, record.year, record.title),
                          lambda k: key_taken(session, k))
     values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
-    if values["doi"]:
-        if session.exec(select(Paper.id).where(Paper.doi == values["doi"])).first() is not None:
-            values["doi"] = None
+    doi_taken = values["doi"] and session.exec(
+        select(Paper.id).where(Paper.doi == values["doi"])).first() is not None
+    if doi_taken:
+        values["doi"] = None
     paper = Paper(
         key=key,
         title_norm=normalise_title(record.title),
@@ -310,10 +311,10 @@ def change_tags(
             session.add(PaperTag(paper_id=_id(paper), tag_id=_tag_id(tag)))
             changed = True
     for name in remove:
-        tag = session.exec(select(Tag).where(func.lower(Tag.name) == name.strip().lower())).first()
-        if tag is None:
+        old = session.exec(select(Tag).where(func.lower(Tag.name) == name.strip().lower())).first()
+        if old is None:
             continue
-        link = session.get(PaperTag, (_id(paper), tag.id))
+        link = session.get(PaperTag, (_id(paper), old.id))
         if link is not None:
             session.delete(link)
             changed = True
@@ -408,6 +409,7 @@ def delete_note(session: Session, *, note: Note) -> None:
 def remove_paper(session: Session, *, paper: Paper) -> None:
     session.delete(paper)
     session.flush()
+    _drop_unused_tags(session)
 
 
 def undo_last(session: Session) -> str | None:

@@ -29,9 +29,12 @@ def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     out = "".join(c for c in decomposed if not unicodedata.combining(c))
     # Letters NFKD does not decompose.
-    return out.translate(str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
-                                        "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe",
-                                        "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th"}))
+    return out.translate(_EXTRA)
+
+
+_EXTRA = {ord(k): v for k, v in {
+    "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae",
+    "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th"}.items()}
 
 
 def fold(text: str) -> str:
