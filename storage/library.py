@@ -310,10 +310,11 @@ def change_tags(
             session.add(PaperTag(paper_id=_id(paper), tag_id=_tag_id(tag)))
             changed = True
     for name in remove:
-        tag = session.exec(select(Tag).where(func.lower(Tag.name) == name.strip().lower())).first()
-        if tag is None:
+        found = session.exec(
+            select(Tag).where(func.lower(Tag.name) == name.strip().lower())).first()
+        if found is None:
             continue
-        link = session.get(PaperTag, (_id(paper), tag.id))
+        link = session.get(PaperTag, (_id(paper), found.id))
         if link is not None:
             session.delete(link)
             changed = True

@@ -28,10 +28,13 @@ def latex_to_unicode(text: str) -> str:
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     out = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # Letters NFKD does not decompose.
-    return out.translate(str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
-                                        "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe",
-                                        "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th"}))
+    return out.translate(_UNDECOMPOSED)
+
+
+# Letters NFKD does not decompose.
+_UNDECOMPOSED = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d",
+                               "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i",
+                               "þ": "th", "Þ": "Th"})
 
 
 def fold(text: str) -> str:

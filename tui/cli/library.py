@@ -364,10 +364,10 @@ def undo(lib: Library, show_list: bool) -> None:
             click.echo("nothing to undo", err=True)
         return
     with lib.write() as session:
-        description = ops.undo_last(session)
-    if description is None:
+        undone = ops.undo_last(session)
+    if undone is None:
         raise BadInput("nothing to undo")
-    click.echo(f"undid: {description}")
+    click.echo(f"undid: {undone}")
 
 
 @click.group()
