@@ -4,7 +4,8 @@
 Reads: ``type``, ``title`` (+ ``subtitle``), ``author`` (``given``/``family`` with particles,
 or ``literal``), ``issued`` (else ``published-print``, ``published-online``, ``published``,
 ``created``), ``container-title``, ``DOI``, ``URL``, ``abstract`` (JATS markup removed),
-``volume``, ``issue``, ``page``, ``publisher``, ``publisher-place``, ``ISBN``, ``ISSN``.
+``volume``, ``issue``, ``page``, ``publisher``, ``publisher-place`` (or Crossref's
+``publisher-location``), ``ISBN``, ``ISSN``.
 Fields BibTeX has but the library has no column for go to ``extra_fields`` under their BibTeX
 names (``volume``, ``number``, ``pages``, ``publisher``, ``address``, ``isbn``, ``issn``).
 """
@@ -127,8 +128,11 @@ def record_from_csl(item: Mapping[str, Any]) -> PaperRecord:
     extra: dict[str, str] = {}
     for csl_name, bib_name in (("volume", "volume"), ("issue", "number"), ("page", "pages"),
                                ("publisher", "publisher"), ("publisher-place", "address"),
-                               ("ISBN", "isbn"), ("ISSN", "issn")):
+                               ("publisher-location", "address"), ("ISBN", "isbn"),
+                               ("ISSN", "issn")):
         value = _first_text(item.get(csl_name))
+        if bib_name in extra:
+            continue
         if value:
             if bib_name == "pages":
                 value = re.sub(r"\s*[-\u2013\u2014]+\s*", "--", value)
