@@ -268,7 +268,7 @@ def pull(lib: Library, date_: str | None, since: str | None, until: str | None,
                                f"{' and '.join(chosen)})")
     if until and not since:
         raise click.UsageError("--until goes with --since")
-    sources = Sources()
+    sources = Sources(load_settings())  # a bad config file stops here, before any request
     try:
         if source == "arxiv":
             if chosen:
@@ -419,11 +419,17 @@ def resolve(lib: Library, refs: tuple[str, ...]) -> int:
     with no arXiv id, no DOI and no authors is tried.
     """
     with lib.read() as session:
-        ids = [p.id for p in pulls.title_only_papers(session, refs=refs) if p.id is not None]
+        chosen = pulls.title_only_papers(session, refs=refs)
+    ids = []
+    for paper in chosen:
+        if paper.arxiv_id or paper.doi:
+            click.echo(f"{paper.key} already has an arXiv id or DOI", err=True)
+        elif paper.id is not None:
+            ids.append(paper.id)
     if not ids:
         click.echo("no papers without ids to resolve", err=True)
         return 0
-    sources = Sources()
+    sources = Sources(load_settings())
     try:
         outcome = resolve_papers(lib, sources, ids)
     finally:
@@ -482,7 +488,7 @@ def import_page(lib: Library, path: Path, *, resolve: bool, year: int | None = N
                     if p.id is not None and p.id in title_only]
         if todo:
             own = sources is None
-            sources = sources or Sources()
+            sources = sources or Sources(load_settings())
             try:
                 outcome = resolve_papers(lib, sources, todo)
             finally:
@@ -585,7 +591,7 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
     paper URL), then merge them all in one undoable step. One failure does not stop the
     others. Returns the exit code (0 all added, 1 some failed)."""
     own = sources is None
-    sources = sources or Sources()
+    sources = sources or Sources(load_settings())
     try:
         fetched = fetch_identifiers(sources, identifiers)
     finally:
