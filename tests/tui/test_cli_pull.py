@@ -16,6 +16,8 @@ import pytest
 
 import reader.arxiv
 import tui.cli.pull as pull_cli
+from reader.record import FeedItem, PaperRecord
+from storage.db import Library
 from tests.conftest import CliRunnerFn
 from tests.support.local_server import LocalServer, Reply, closed_port_url, local_server
 
@@ -252,8 +254,8 @@ def test_pull_arxiv_categories(cli: CliRunnerFn, server: LocalServer, tmp_path: 
     serve_file(server, "/api/query", DATA / "arxiv_feed.atom.xml", ATOM)
     r = cli("pull", "--source", "arxiv", "--category", "cs.CL", "--max", "20")
     assert r.code == 0, r.err
-    assert r.err.splitlines() == ["1999-01-04: 1 papers (new 1, updated 0, unchanged 0)",
-                                  "2021-06-17: 1 papers (new 1, updated 0, unchanged 0)"]
+    assert r.err.splitlines() == ["1999-01-04: 1 paper (new 1, updated 0, unchanged 0)",
+                                  "2021-06-17: 1 paper (new 1, updated 0, unchanged 0)"]
     assert r.out == "new 2, updated 0, unchanged 0, failed 0\n"
     assert server.requests[0].query == {"search_query": "cat:cs.CL", "sortBy": "submittedDate",
                                         "sortOrder": "descending", "start": "0",
@@ -493,7 +495,7 @@ def test_import_copied_text_and_resolve(cli: CliRunnerFn, server: LocalServer,
         q="Sparse Mixtures of Tiny Experts for Long Contexts"))
     later = cli("resolve")
     assert later.code == 1
-    assert later.out.splitlines() == [f"resolved {tiny['key']}: arXiv 2406.10001, 1 authors",
+    assert later.out.splitlines() == [f"resolved {tiny['key']}: arXiv 2406.10001, 1 author",
                                       "resolved 1, not resolved 1"]
     assert papers(cli)["2406.10001"]["key"] == tiny["key"]  # keys never change
     nothing = cli("resolve", attention["key"])
@@ -527,3 +529,17 @@ def test_import_page_bad_files(cli: CliRunnerFn, server: LocalServer, tmp_path: 
     assert r.err.startswith(f"papershelf: {broken}:2: the Daily Papers data (data-props) is "
                             f"not valid JSON")
     assert papers(cli) == {}
+
+
+def test_a_day_that_cannot_be_merged_is_reported_and_the_others_kept(lib: Library) -> None:
+    good = FeedItem(PaperRecord(title="Fine", arxiv_id="2406.00001"), "hf", date(2024, 6, 16), 1)
+    bad = FeedItem(PaperRecord(title=" ", arxiv_id="2406.00002"), "hf", date(2024, 6, 15), 1)
+    stream = io.StringIO()
+    outcome = pull_cli.run_steps(
+        lib, source="hf", steps=[pull_cli.Step("2024-W24", lambda: ([good, bad], []))],
+        params={"week": "2024-W24"}, stream=stream)
+    assert stream.getvalue().splitlines() == [
+        "papershelf: 2024-06-15: a paper needs a title",
+        "2024-06-16: 1 paper (new 1, updated 0, unchanged 0)"]
+    assert outcome.counts.summary() == "new 1, updated 0, unchanged 0, failed 1"
+    assert outcome.exit_code == 1

@@ -200,9 +200,17 @@ def run_steps(lib: Library, *, source: str, steps: Sequence[Step], params: dict[
                 group.sort(key=lambda it: it.rank)
                 if max_per_day is not None:
                     group = group[:max_per_day]
-                counts = pulls.merge_feed_day(lib, source=source, day=day, items=group)
+                try:
+                    counts = pulls.merge_feed_day(lib, source=source, day=day, items=group)
+                except PapershelfError as error:  # that day is rolled back; others go on
+                    outcome.failures.append(error)
+                    outcome.errors.append(f"{day.isoformat()}: {error}")
+                    outcome.counts.failed += 1
+                    progress.note(f"papershelf: {day.isoformat()}: {error}")
+                    continue
                 outcome.counts.add(counts)
-                progress.note(f"{day.isoformat()}: {len(group)} papers (new {counts.new}, "
+                noun = "paper" if len(group) == 1 else "papers"
+                progress.note(f"{day.isoformat()}: {len(group)} {noun} (new {counts.new}, "
                               f"updated {counts.updated}, unchanged {counts.unchanged})")
             outcome.done += 1
             progress.advance(step.label)
@@ -403,8 +411,9 @@ def resolve_papers(lib: Library, sources: Sources, paper_ids: Sequence[int]) -> 
                         f"library as {result.other.key} (left both as they are)")
                     continue
                 outcome.resolved.append(key)
-                click.echo(f"resolved {key}: arXiv {record.arxiv_id}, "
-                           f"{len(record.authors)} authors")
+                ident = f"arXiv {record.arxiv_id}" if record.arxiv_id else record.url_abs
+                count = len(record.authors)
+                click.echo(f"resolved {key}: {ident}, {count} author{'' if count == 1 else 's'}")
     return outcome
 
 
