@@ -78,7 +78,8 @@ class _PropsFinder(HTMLParser):
 
 def looks_like_html(text: str) -> bool:
     head = text.lstrip()[:2000].lower()
-    return head.startswith("<") or "data-props=" in text or "<html" in head
+    return head.startswith(("<!doctype", "<html", "<?xml")) or "data-props=" in text or (
+        head.startswith("<") and "<body" in head)
 
 
 def parse_page(text: str, *, year: int | None = None, today: date | None = None) -> SavedPage:

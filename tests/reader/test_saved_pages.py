@@ -106,3 +106,10 @@ def test_a_middle_card_without_a_paper_is_reported() -> None:
 def test_text_with_windows_line_ends_and_no_papers() -> None:
     page = parse_page_text("Daily Papers\r\nby AK and the research community\r\nJun 17\r\n")
     assert page.entries == [] and page.skipped == []
+
+
+def test_text_whose_first_title_starts_with_an_angle_bracket() -> None:
+    text = "<Angles> in Titles\n" + "delta " * 25 + "\n2 authors\nJun 5, 2024\n"
+    page = parse_page(text)
+    assert page.kind == "text"
+    assert [e.record.title for e in page.entries] == ["<Angles> in Titles"]

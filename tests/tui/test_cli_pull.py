@@ -8,9 +8,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,9 +19,9 @@ import reader.arxiv
 import tui.cli.pull as pull_cli
 from reader.record import FeedItem, PaperRecord
 from storage.db import Library
-from tests.conftest import CliRunnerFn
 from tests.support.local_server import LocalServer, Reply, closed_port_url, local_server
 
+CliRunnerFn = Callable[..., Any]  # the `cli` fixture of tests/conftest.py
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "reader" / "data"
 JSON = "application/json; charset=utf-8"
