@@ -330,13 +330,14 @@ def test_progress_bar_on_a_terminal() -> None:
 
     screen = Terminal()
     progress = pull_cli.Progress(2, "pulling hf", stream=screen)
+    progress.working_on("pulling hf 2024-06-16")
     progress.note("2024-06-16: 3 papers")
-    progress.advance("2024-06-16")
+    progress.advance()
     progress.close()
     shown = screen.getvalue()
     assert "2024-06-16: 3 papers" in shown
     assert "\x1b[" in shown  # drawn with terminal control codes, not plain lines
-    assert "1/2" in shown
+    assert "1/2" in shown and "pulling hf 2024-06-16" in shown
 
     piped = io.StringIO()
     plain = pull_cli.Progress(2, "pulling hf", stream=piped)

@@ -115,10 +115,13 @@ class Progress:
         else:
             click.echo(line, file=self.stream)
 
-    def advance(self, description: str | None = None) -> None:
+    def working_on(self, description: str) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, advance=1,
-                             **({"description": description} if description else {}))
+            self._bar.update(self._task, description=description)
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -174,6 +177,7 @@ def run_steps(lib: Library, *, source: str, steps: Sequence[Step], params: dict[
     progress = Progress(len(steps), f"pulling {source}", stream=stream)
     try:
         for index, step in enumerate(steps):
+            progress.working_on(f"pulling {source} {step.label}")
             try:
                 items, skipped = step.fetch()
             except PapershelfError as error:
@@ -213,7 +217,7 @@ def run_steps(lib: Library, *, source: str, steps: Sequence[Step], params: dict[
                 progress.note(f"{day.isoformat()}: {len(group)} {noun} (new {counts.new}, "
                               f"updated {counts.updated}, unchanged {counts.unchanged})")
             outcome.done += 1
-            progress.advance(step.label)
+            progress.advance()
     finally:
         progress.close()
         pulls.finish_pull(lib, pull_id, counts=outcome.counts, errors=outcome.errors)
