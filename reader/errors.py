@@ -21,3 +21,11 @@ class SourceUnreachable(PapershelfError):
     """A source could not be reached or answered with an error (exit 3)."""
 
     exit_code = 3
+
+
+class SourceError(SourceUnreachable):
+    """A source answered, but with an error or with something unusable (exit 3)."""
+
+
+class NotFound(BadInput):
+    """A source has no such paper (exit 2 when it is the only thing asked for)."""

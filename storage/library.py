@@ -150,7 +150,15 @@ def merge_record(
     paper = find_match(session, record=record)
     if paper is None:
         return _insert(session, record=record, status=status, now=now)
+    return refresh_paper(session, paper=paper, record=record, now=now)
 
+
+def refresh_paper(
+    session: Session, *, paper: Paper, record: PaperRecord, now: datetime | None = None
+) -> MergeResult:
+    """Refresh ``paper``'s source fields from ``record`` (the second half of
+    :func:`merge_record`, for a caller that already knows which paper ``record`` is)."""
+    now = now or utcnow()
     changed = False
     for name in SOURCE_FIELDS:
         value = getattr(record, name)

@@ -32,9 +32,10 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register() -> None:
-    from tui.cli import library
+    from tui.cli import library, pull
 
     library.register(cli)
+    pull.register(cli)
 
 
 _register()

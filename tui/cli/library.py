@@ -35,6 +35,7 @@ def _parse_date(value: str | None, what: str) -> date | None:
 
 
 @click.command()
+@click.argument("identifiers", nargs=-1)
 @click.option("--title", help="The paper's title.")
 @click.option("--author", "authors", multiple=True, help="An author, in order (repeat the option).")
 @click.option("--year", type=int, help="Year of publication.")
@@ -49,13 +50,27 @@ def _parse_date(value: str | None, what: str) -> date | None:
 @click.option("--tag", "tag_names", multiple=True, help="Tag the paper (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the paper as JSON.")
 @pass_library
-def add(lib: Library, title: str | None, authors: tuple[str, ...], year: int | None,
-        arxiv_id: str | None, doi: str | None, venue: str | None, abstract: str | None,
-        url: str | None, published: str | None, status_: str, tag_names: tuple[str, ...],
-        as_json: bool) -> None:
-    """Add a paper by hand (a paper already in the library is updated, not duplicated)."""
+def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: tuple[str, ...],
+        year: int | None, arxiv_id: str | None, doi: str | None, venue: str | None,
+        abstract: str | None, url: str | None, published: str | None, status_: str,
+        tag_names: tuple[str, ...], as_json: bool) -> int | None:
+    """Add papers by arXiv id or URL, DOI or Hugging Face paper URL, or one by hand with
+    --title (a paper already in the library is updated, not duplicated).
+
+    \b
+    papershelf add 1706.03762 https://arxiv.org/abs/2106.09685v2 10.1145/3292500.3330701
+    papershelf add --title "..." --author "..." --year 2017
+    """
+    if identifiers:
+        if title:
+            raise click.UsageError("give identifiers or --title, not both")
+        from tui.cli.pull import add_identifiers
+
+        return add_identifiers(lib, identifiers, status=status_.lower(), tags=tag_names,
+                               as_json=as_json)
     if not title:
-        raise click.UsageError("give the paper's --title")
+        raise click.UsageError("give identifiers (papershelf add 1706.03762) or the paper's "
+                               "--title")
     if arxiv_id and split_arxiv_id(arxiv_id) is None:
         raise BadInput(f"{arxiv_id!r} is not an arXiv id (like 1706.03762 or hep-th/9901001)")
     record = PaperRecord(
@@ -74,6 +89,7 @@ def add(lib: Library, title: str | None, authors: tuple[str, ...], year: int | N
         click.echo(f"added {data['key']}: {data['title']}")
     else:
         click.echo(f"already in the library as {data['key']} ({result.outcome})")
+    return None
 
 
 def _paper_rows(items: list[dict]) -> list[list[str]]:
