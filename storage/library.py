@@ -4,8 +4,9 @@ keyword arguments; the caller decides the unit of work (one ``Library.action`` p
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -153,12 +154,19 @@ def merge_record(
     return refresh_paper(session, paper=paper, record=record, now=now)
 
 
+def _identity_taken(session: Session, name: str, value: Any) -> bool:
+    return session.exec(select(Paper.id).where(getattr(Paper, name) == value)).first() is not None
+
+
 def refresh_paper(
-    session: Session, *, paper: Paper, record: PaperRecord, now: datetime | None = None
+    session: Session, *, paper: Paper, record: PaperRecord, now: datetime | None = None,
+    have: list[str] | None = None, identity_taken: Callable[[str, Any], bool] | None = None,
 ) -> MergeResult:
     """Refresh ``paper``'s source fields from ``record`` (the second half of
-    :func:`merge_record`, for a caller that already knows which paper ``record`` is)."""
+    :func:`merge_record`, for a caller that already knows which paper ``record`` is).
+    ``have`` (the paper's authors) and ``identity_taken`` spare queries in batch merges."""
     now = now or utcnow()
+    taken = identity_taken or (lambda name, value: _identity_taken(session, name, value))
     changed = False
     for name in SOURCE_FIELDS:
         value = getattr(record, name)
@@ -170,8 +178,7 @@ def refresh_paper(
         if name in ("arxiv_id", "doi") and current != value:
             if current is not None:
                 continue  # identity fields are filled, never replaced
-            other = session.exec(select(Paper.id).where(getattr(Paper, name) == value)).first()
-            if other is not None:
+            if taken(name, value):
                 continue
         if current != value:
             setattr(paper, name, value)
@@ -186,7 +193,8 @@ def refresh_paper(
                 extra[k] = v
                 changed = True
         paper.extra_fields = extra
-    have = authors_of(session, paper_id=_id(paper))
+    if have is None:
+        have = authors_of(session, paper_id=_id(paper))
     if record.authors and have != list(record.authors) and len(record.authors) >= len(have):
         # A shorter list (a hand-typed first author, "and others") never replaces a fuller one.
         _set_authors(session, paper_id=_id(paper), authors=record.authors)
@@ -227,6 +235,187 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
     _set_authors(session, paper_id=_id(paper), authors=record.authors)
     session.flush()
     return MergeResult(paper, "new", wanted)
+
+
+# ---------------------------------------------------------------- merging many records
+
+
+class _MatchIndex:
+    """What :func:`find_match` asks the database, held in memory for a batch merge."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_arxiv: dict[str, int] = {}
+        self.by_doi: dict[str, int] = {}
+        self.by_title: dict[str, list[int]] = {}
+        self.arxiv_of: dict[int, str | None] = {}
+        self.keys: set[str] = set()
+        for pid, key, arxiv_id, doi, norm in session.connection().exec_driver_sql(
+                "SELECT id, key, arxiv_id, doi, title_norm FROM paper ORDER BY id"):
+            self.keys.add(key)
+            self._index(pid, arxiv_id, doi, norm)
+        self.first_author: dict[int, str] = {
+            pid: name for pid, name in session.connection().exec_driver_sql(
+                "SELECT paper_id, name FROM paper_author WHERE position = 0")}
+
+    def add(self, pid: int, arxiv_id: str | None, doi: str | None, norm: str,
+            first_author: str | None) -> None:
+        self._index(pid, arxiv_id, doi, norm)
+        if first_author:
+            self.first_author[pid] = first_author
+
+    def _index(self, pid: int, arxiv_id: str | None, doi: str | None, norm: str) -> None:
+        if arxiv_id:
+            self.by_arxiv[arxiv_id] = pid
+        if doi:
+            self.by_doi[doi] = pid
+        bisect.insort(self.by_title.setdefault(norm, []), pid)
+        self.arxiv_of[pid] = arxiv_id
+
+    def refresh(self, paper: Paper, authors: Sequence[str], old_norm: str | None) -> None:
+        pid = _id(paper)
+        if old_norm is not None and old_norm != paper.title_norm:
+            pids = self.by_title.get(old_norm, [])
+            if pid in pids:
+                pids.remove(pid)
+        if pid not in self.by_title.get(paper.title_norm, []):
+            bisect.insort(self.by_title.setdefault(paper.title_norm, []), pid)
+        if paper.arxiv_id:
+            self.by_arxiv.setdefault(paper.arxiv_id, pid)
+        if paper.doi:
+            self.by_doi.setdefault(paper.doi, pid)
+        self.arxiv_of[pid] = paper.arxiv_id
+        if authors:
+            self.first_author[pid] = authors[0]
+        self.keys.add(paper.key)
+
+    def match(self, record: PaperRecord, norm: str) -> int | None:
+        """The same answer as :func:`find_match` (``norm``: the record's normalised title),
+        from memory."""
+        if record.arxiv_id and record.arxiv_id in self.by_arxiv:
+            return self.by_arxiv[record.arxiv_id]
+        if record.doi:
+            if record.doi in self.by_doi:
+                return self.by_doi[record.doi]
+            split = split_arxiv_id(record.doi)
+            if split and split[0] in self.by_arxiv:
+                return self.by_arxiv[split[0]]
+        if not norm:
+            return None
+        candidates = self.by_title.get(norm)
+        if not candidates:
+            return None
+        wanted = last_name(record.authors[0]) if record.authors else None
+        for pid in candidates:
+            first = self.first_author.get(pid)
+            if wanted is None or first is None or last_name(first) == wanted:
+                other = self.arxiv_of.get(pid)
+                if record.arxiv_id and other and other != record.arxiv_id:
+                    continue
+                return pid
+        return None
+
+    def identity_taken(self, name: str, value: Any) -> bool:
+        return value in (self.by_arxiv if name == "arxiv_id" else self.by_doi)
+
+
+def merge_records(
+    session: Session, *, records: Sequence[PaperRecord], status: str = "inbox",
+    now: datetime | None = None,
+) -> list[MergeResult]:
+    """:func:`merge_record` for each record in turn (same matches, keys and outcomes, also
+    between records of the same batch), fast enough for imports of thousands of papers: the
+    matching runs on an in-memory index and new papers are inserted in bulk, not one ORM
+    object at a time."""
+    if status not in STATUSES:
+        raise BadInput(f"unknown status {status!r} (use one of: {', '.join(STATUSES)})")
+    for record in records:
+        if not record.title:
+            raise BadInput("a paper needs a title")
+    now = now or utcnow()
+    index = _MatchIndex(session)
+    norms = [normalise_title(r.title) for r in records]
+    loaded: dict[int, Paper] = {}  # strong references: the identity map only holds weak ones
+    authors: dict[int, list[str]] = {}
+
+    def load(pids: Sequence[int]) -> None:
+        for start in range(0, len(pids), 500):
+            chunk = list(pids[start:start + 500])
+            for paper in session.exec(select(Paper).where(col(Paper.id).in_(chunk))).all():
+                loaded[_id(paper)] = paper
+            for pid, name in session.exec(
+                    select(PaperAuthor.paper_id, PaperAuthor.name)
+                    .where(col(PaperAuthor.paper_id).in_(chunk))
+                    .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))).all():
+                authors.setdefault(pid, []).append(name)
+
+    # The papers the batch will probably update, in a few queries rather than one per record.
+    load(sorted({pid for r, n in zip(records, norms, strict=True)
+                 if (pid := index.match(r, n)) is not None}))
+
+    conn = session.connection()
+    paper_table = Paper.__table__  # type: ignore[attr-defined]
+    author_table = PaperAuthor.__table__  # type: ignore[attr-defined]
+    next_id = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM paper").scalar_one())
+    pending_papers: list[dict[str, Any]] = []
+    pending_authors: list[dict[str, Any]] = []
+    pending_ids: set[int] = set()
+
+    def flush_pending() -> None:
+        if pending_papers:
+            conn.execute(paper_table.insert(), pending_papers)
+        if pending_authors:
+            conn.execute(author_table.insert(), pending_authors)
+        pending_papers.clear()
+        pending_authors.clear()
+        pending_ids.clear()
+
+    outcomes: list[tuple[int, Outcome, str | None]] = []
+    updated: dict[int, MergeResult] = {}
+    for record, norm in zip(records, norms, strict=True):
+        pid = index.match(record, norm)
+        if pid is not None:
+            if pid in pending_ids:
+                flush_pending()
+            if pid not in loaded:
+                load([pid])
+            paper = loaded[pid]
+            old_norm = paper.title_norm
+            result = refresh_paper(session, paper=paper, record=record, now=now,
+                              have=authors.get(pid, []), identity_taken=index.identity_taken)
+            if result.outcome == "updated":
+                authors[pid] = authors_of(session, paper_id=pid)
+            index.refresh(paper, authors.get(pid, []), old_norm)
+            outcomes.append((pid, result.outcome, None))
+            updated[len(outcomes) - 1] = result
+            continue
+        wanted: str | None = None
+        if record.key and check_key(record.key) is None:
+            wanted = record.key
+            key = unique_key(record.key, index.keys.__contains__)
+        else:
+            key = unique_key(base_key(record.authors, record.year, record.title),
+                             index.keys.__contains__)
+        values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
+        if values["doi"] and values["doi"] in index.by_doi:
+            values["doi"] = None
+        new_id = next_id
+        next_id += 1
+        pending_papers.append(dict(
+            values, id=new_id, key=key, title_norm=norm, source=record.source,
+            extra_fields=dict(record.extra_fields), status=status, starred=False, rating=None,
+            added=now, modified=now, read_at=now if status == "read" else None))
+        pending_authors.extend({"paper_id": new_id, "position": i, "name": name}
+                               for i, name in enumerate(record.authors))
+        pending_ids.add(new_id)
+        authors[new_id] = list(record.authors)
+        index.keys.add(key)
+        index.add(new_id, values["arxiv_id"], values["doi"], norm,
+                  record.authors[0] if record.authors else None)
+        outcomes.append((new_id, "new", wanted))
+    flush_pending()
+    load(sorted({pid for pid, outcome, _ in outcomes if outcome == "new"} - set(loaded)))
+    return [updated.get(i) or MergeResult(loaded[pid], outcome, wanted)
+            for i, (pid, outcome, wanted) in enumerate(outcomes)]
 
 
 def record_feed(
@@ -459,7 +648,29 @@ def list_papers(
     include_dismissed: bool = False,
     starred: bool | None = None,
 ) -> list[Paper]:
-    query = select(Paper)
+    query = _filter_papers(select(Paper), status=status, tag=tag,
+                           include_dismissed=include_dismissed, starred=starred)
+    query = query.order_by(col(Paper.added).desc(), col(Paper.id).desc())
+    return list(session.exec(query).all())
+
+
+def list_paper_keys(
+    session: Session,
+    *,
+    status: str | None = None,
+    tag: str | None = None,
+    include_dismissed: bool = False,
+    starred: bool | None = None,
+) -> list[tuple[int, str]]:
+    """(id, key) of the papers :func:`list_papers` lists, in its order, without loading them."""
+    query = _filter_papers(select(Paper.id, Paper.key), status=status, tag=tag,
+                           include_dismissed=include_dismissed, starred=starred)
+    query = query.order_by(col(Paper.added).desc(), col(Paper.id).desc())
+    return [(int(pid), str(key)) for pid, key in session.exec(query).all()]
+
+
+def _filter_papers(query: Any, *, status: str | None, tag: str | None, include_dismissed: bool,
+                   starred: bool | None) -> Any:
     if status is not None:
         if status not in STATUSES:
             raise BadInput(f"unknown status {status!r} (use one of: {', '.join(STATUSES)})")
@@ -472,8 +683,7 @@ def list_papers(
             .where(func.lower(Tag.name) == tag.strip().lower())))
     if starred is not None:
         query = query.where(Paper.starred == starred)
-    query = query.order_by(col(Paper.added).desc(), col(Paper.id).desc())
-    return list(session.exec(query).all())
+    return query
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -539,11 +749,73 @@ def paper_dict(session: Session, *, paper: Paper) -> dict[str, Any]:
 
 def paper_record(session: Session, *, paper: Paper) -> PaperRecord:
     """The paper as a plain record (for exports)."""
-    values = {f.name: getattr(paper, f.name) for f in dataclasses.fields(PaperRecord)
-              if hasattr(paper, f.name) and f.name not in ("authors", "key", "extra_fields")}
+    return _as_record(paper, authors_of(session, paper_id=_id(paper)))
+
+
+_RECORD_COLUMNS = tuple(f.name for f in dataclasses.fields(PaperRecord)
+                        if f.name in Paper.model_fields
+                        and f.name not in ("authors", "key", "extra_fields"))
+
+
+def _as_record(paper: Paper, authors: list[str]) -> PaperRecord:
+    values = {name: getattr(paper, name) for name in _RECORD_COLUMNS}
     return PaperRecord(
-        authors=authors_of(session, paper_id=_id(paper)),
+        authors=authors,
         key=paper.key,
         extra_fields=dict(paper.extra_fields or {}),
         **values,
     )
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start:start + size])
+
+
+def paper_records(session: Session, *, paper_ids: Sequence[int]) -> list[PaperRecord]:
+    """:func:`paper_record` for many papers (by id, in that order), read in a few queries and
+    without ORM objects (exports of thousands of papers)."""
+    table = Paper.__table__  # type: ignore[attr-defined]
+    columns = [table.c[name] for name in (*_RECORD_COLUMNS, "id", "key", "extra_fields")]
+    rows: dict[int, Any] = {}
+    authors: dict[int, list[str]] = {}
+    conn = session.connection()
+    for chunk in _chunks(list(paper_ids)):
+        for row in conn.execute(select(*columns).where(table.c.id.in_(chunk))).mappings():
+            rows[row["id"]] = row
+        for pid, name in session.exec(
+                select(PaperAuthor.paper_id, PaperAuthor.name)
+                .where(col(PaperAuthor.paper_id).in_(chunk))
+                .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))).all():
+            authors.setdefault(pid, []).append(name)
+    out: list[PaperRecord] = []
+    for pid in paper_ids:
+        row = rows.get(pid)
+        if row is None:
+            raise UnknownPaper(str(pid))
+        out.append(PaperRecord(
+            authors=authors.get(pid, []), key=row["key"],
+            extra_fields=dict(row["extra_fields"] or {}),
+            **{name: row[name] for name in _RECORD_COLUMNS}))
+    return out
+
+
+def tags_by_paper(session: Session, *, paper_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tags of many papers (as :func:`tags_of` gives them), in a few queries."""
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(list(paper_ids)):
+        for pid, name in session.exec(
+                select(PaperTag.paper_id, Tag.name).join(Tag, col(Tag.id) == PaperTag.tag_id)
+                .where(col(PaperTag.paper_id).in_(chunk)).order_by(func.lower(Tag.name))).all():
+            out.setdefault(pid, []).append(name)
+    return out
+
+
+def notes_by_paper(session: Session, *, paper_ids: Sequence[int]) -> dict[int, list[Note]]:
+    """The notes of many papers (as :func:`notes_of` gives them), in a few queries."""
+    out: dict[int, list[Note]] = {}
+    for chunk in _chunks(list(paper_ids)):
+        for note in session.exec(select(Note).where(col(Note.paper_id).in_(chunk))
+                                 .order_by(col(Note.created), col(Note.id))).all():
+            out.setdefault(note.paper_id, []).append(note)
+    return out
