@@ -32,10 +32,11 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register() -> None:
-    from tui.cli import library, pull
+    from tui.cli import bibtex, library, pull
 
     library.register(cli)
     pull.register(cli)
+    bibtex.register(cli)
 
 
 _register()
