@@ -230,9 +230,9 @@ def build_entry(item: ExportItem | PaperRecord, *, style: Style = "bibtex",
             if aspect in changed:
                 place(aspect)
     for name, value in originals.items():
-        aspect = ASPECT_OF.get(name)
-        if aspect is not None and aspect in changed:
-            place(aspect)
+        field_aspect = ASPECT_OF.get(name)
+        if field_aspect is not None and field_aspect in changed:
+            place(field_aspect)
             continue
         if name in ("keywords", "annote") and (
                 (name == "keywords" and with_tags) or (name == "annote" and with_notes)):

@@ -790,9 +790,9 @@ def paper_records(session: Session, *, paper_ids: Sequence[int]) -> list[PaperRe
             authors.setdefault(pid, []).append(name)
     out: list[PaperRecord] = []
     for pid in paper_ids:
-        row = rows.get(pid)
-        if row is None:
+        if pid not in rows:
             raise UnknownPaper(str(pid))
+        row = rows[pid]
         out.append(PaperRecord(
             authors=authors.get(pid, []), key=row["key"],
             extra_fields=dict(row["extra_fields"] or {}),
