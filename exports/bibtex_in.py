@@ -24,6 +24,7 @@ What a record keeps of its entry (so that :mod:`exports.bibtex_out` can write it
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ from exports.latex import to_unicode, unescape
 from exports.names import split_authors
 from reader.errors import BadInput
 from reader.record import PaperRecord, split_arxiv_id
+
+# bibtexparser logs each syntax error it recovers from; we report them ourselves, with lines.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 ORIGINAL = "original "
 
@@ -428,6 +432,10 @@ def _line(block: Block) -> int:
     return (block.start_line or 0) + 1
 
 
+_COMMENTED = ("{} is commented out with '%' (BibTeX has no '%' comments outside field "
+              "values): entry skipped")
+
+
 def _commented_out(lines: list[str], block: Block) -> bool:
     """Whether the block's ``@`` follows a ``%`` on its line (``%@BOOK{L27, ...``)."""
     index = block.start_line or 0
@@ -459,8 +467,7 @@ def parse_bibtex(text: str) -> BibParse:
         elif isinstance(block, MiddlewareErrorBlock):
             bibtex_like = True
             if _commented_out(lines, block):
-                message = (f"{_describe(block.raw)} is commented out with '%' (BibTeX has no "
-                           "'%' comments outside field values): entry skipped")
+                message = _COMMENTED.format(_describe(block.raw))
             else:
                 message = f"{_describe(block.raw)}: {block.error}: entry skipped"
             result.skipped.append(Problem(_line(block), message))
@@ -469,8 +476,16 @@ def parse_bibtex(text: str) -> BibParse:
                 bibtex_like = True
             reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
             reason = " ".join(str(reason).split())
-            result.skipped.append(Problem(
-                _line(block), f"{_describe(block.raw)} cannot be read ({reason}): entry skipped"))
+            if _commented_out(lines, block):
+                message = _COMMENTED.format(_describe(block.raw))
+            elif reason.startswith("Unexpected block start"):
+                runs_into = next((i + 1 for i in range(_line(block), len(lines))
+                                  if lines[i].lstrip().startswith("@")), len(lines))
+                message = (f"{_describe(block.raw)} cannot be read (it runs into the next entry "
+                           f"at line {runs_into}: an unclosed brace or quote?): entry skipped")
+            else:
+                message = f"{_describe(block.raw)} cannot be read ({reason}): entry skipped"
+            result.skipped.append(Problem(_line(block), message))
         elif isinstance(block, Entry):
             line = _line(block)
             if not block.key.strip():

@@ -7,16 +7,21 @@ Two styles:
   ``howpublished = {arXiv preprint arXiv:1706.03762}``, which classic styles print; non-ASCII
   letters as LaTeX (``Bostr{\\"o}m``).
 * ``biblatex`` (biber): the same ``@misc`` with biblatex's own ``eprinttype``/``eprintclass`` and a
-  full ``date`` when the day is known; text stays UTF-8 (biber reads it).
+  full ``date`` beside the ``year`` when the day is known; text stays UTF-8 (biber reads it).
+  It stays readable by classic BibTeX too (``journal``, ``year``), so a ``plain.bst`` run
+  over it does not complain.
 
 In both, ``& % $ # _`` are escaped outside math, math (``$\\mathcal{O}(n)$``) is left intact,
 capitals and acronyms in titles are braced (``{BERT}``, ``{LoRA}``), authors are written
 ``Last, First and ...`` with organisations braced (``{Qwen Team}``) and ``and others`` kept.
 
-An entry imported from a ``.bib`` file (see :mod:`exports.bibtex_in`) comes back as it was: every
-field with its original text, in its original order. Only what the library learnt or changed
-since the import (a new arXiv id or DOI, a corrected title) is written from the library instead.
-The key is always the record's own key; the export never invents one.
+An entry imported from a ``.bib`` file (see :mod:`exports.bibtex_in`; recognised by its
+``"original <field>"`` keys in ``extra_fields``) comes back as it was: every field with its
+original text, in its original order. Only what the library learnt or changed since the import
+(a new arXiv id or DOI, a corrected title) is written from the library instead. A record from
+another source may carry extra fields too (``volume``, ``publisher`` from CSL-JSON); those are
+plain text and are escaped like the rest. The key is always the record's own key; the export
+never invents one.
 """
 
 from __future__ import annotations
@@ -52,6 +57,16 @@ ASPECT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 ASPECT_OF = {name: aspect for aspect, names in ASPECT_FIELDS.items() for name in names}
 ASPECT_ORDER = tuple(ASPECT_FIELDS)
+
+# Fields whose text is an identifier or a path, never escaped.
+VERBATIM_FIELDS = frozenset({
+    "url", "doi", "eprint", "file", "pdf", "isbn", "issn", "crossref", "xref", "urldate",
+    "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "month",
+})
+
+# Fields another source may bring that an entry type does not have (biblatex's data model;
+# classic styles ignore them).
+_NOT_FOR_TYPE = {"article": frozenset({"publisher", "address"})}
 
 _CONFERENCE = re.compile(
     r"\b(proc(eedings)?|conference|workshop|symposium|neurips|nips|icml|iclr|acl|emnlp|naacl|"
@@ -125,15 +140,15 @@ def _generated(record: PaperRecord, entry_type: str, style: Style, *,
     if record.venue:
         venue = encode_text(record.venue, ascii_only=classic)
         if entry_type == "article":
-            gen["venue"].append(("journal" if classic else "journaltitle", venue))
+            gen["venue"].append(("journal", venue))  # biber reads it as journaltitle
         elif entry_type in _IN_BOOK_TYPES:
             gen["venue"].append(("booktitle", venue))
         else:
             gen["venue"].append(("howpublished", venue))
-    if not classic and record.published and record.published.year == record.year:
-        gen["year"].append(("date", record.published.isoformat()))
-    elif record.year is not None:
+    if record.year is not None:
         gen["year"].append(("year", str(record.year)))
+        if not classic and record.published and record.published.year == record.year:
+            gen["year"].append(("date", record.published.isoformat()))  # biblatex prefers it
     if record.arxiv_id:
         if classic:
             gen["arxiv"] += [("eprint", record.arxiv_id), ("archivePrefix", "arXiv")]
@@ -237,6 +252,11 @@ def build_entry(item: ExportItem | PaperRecord, *, style: Style = "bibtex",
         if name in ("keywords", "annote") and (
                 (name == "keywords" and with_tags) or (name == "annote" and with_notes)):
             continue  # written below, with the tags / notes added
+        if not imported and name not in VERBATIM_FIELDS:
+            # Extra fields from another source (CSL-JSON, say) are plain text, not BibTeX.
+            if name in _NOT_FOR_TYPE.get(entry_type, ()):
+                continue
+            value = encode_text(value, ascii_only=classic)
         out.append((name, value))
     for aspect in ASPECT_ORDER:
         if aspect in changed:
