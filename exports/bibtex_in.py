@@ -17,6 +17,8 @@ What a record keeps of its entry (so that :mod:`exports.bibtex_out` can write it
     ``"original author"``, ``"original journal"``, ...; the names in :data:`COLUMN_FIELDS`). A key
     with a space can never be a BibTeX field name, so these never clash with real fields;
   - every other field under its own (lower-case) name: ``"pages"``, ``"publisher"``, ``"month"``...
+  - ``"original entry type"``: the type as written (``Article``); it also marks the record as
+    read from BibTeX, so its extra fields are BibTeX text, written back as they are.
 
   A month given as a bare macro (``month = jan``) is stored as the macro name (``jan``) and
   written back bare; any other month text is stored as written.
@@ -55,6 +57,7 @@ from reader.record import PaperRecord, split_arxiv_id
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 ORIGINAL = "original "
+ENTRY_TYPE_KEY = "original entry type"  # the type as written (@Article); marks an imported entry
 
 # Fields whose value feeds a column of the library (stored as "original <name>").
 COLUMN_FIELDS = frozenset({
@@ -314,12 +317,15 @@ def original_fields(extra: dict[str, str]) -> dict[str, str]:
     ``extra_fields``."""
     out: dict[str, str] = {}
     for name, value in extra.items():
+        if name == ENTRY_TYPE_KEY:
+            continue
         out[name[len(ORIGINAL):] if name.startswith(ORIGINAL) else name] = value
     return out
 
 
-def has_original(extra: dict[str, str]) -> bool:
-    return any(name.startswith(ORIGINAL) for name in extra)
+def is_imported(extra: dict[str, str]) -> bool:
+    """Whether ``extra_fields`` hold an entry read from BibTeX (whose text is BibTeX)."""
+    return ENTRY_TYPE_KEY in extra or any(name.startswith(ORIGINAL) for name in extra)
 
 
 def _arxiv_from(fields: dict[str, str]) -> tuple[str, int | None] | None:
@@ -394,8 +400,9 @@ def record_from_fields(entry_type: str, key: str | None, fields: dict[str, str])
     primary = fields.get("primaryclass") or fields.get("eprintclass")
     url = fields.get("url")
     abstract = fields.get("abstract")
-    extra = {(ORIGINAL + name if name in COLUMN_FIELDS else name): value
-             for name, value in fields.items()}
+    extra = {ENTRY_TYPE_KEY: entry_type.strip()}
+    extra.update((ORIGINAL + name if name in COLUMN_FIELDS else name, value)
+                 for name, value in fields.items())
     return PaperRecord(
         title=title,
         authors=authors,

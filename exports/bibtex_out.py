@@ -15,8 +15,8 @@ In both, ``& % $ # _`` are escaped outside math, math (``$\\mathcal{O}(n)$``) is
 capitals and acronyms in titles are braced (``{BERT}``, ``{LoRA}``), authors are written
 ``Last, First and ...`` with organisations braced (``{Qwen Team}``) and ``and others`` kept.
 
-An entry imported from a ``.bib`` file (see :mod:`exports.bibtex_in`; recognised by its
-``"original <field>"`` keys in ``extra_fields``) comes back as it was: every field with its
+An entry imported from a ``.bib`` file (see :mod:`exports.bibtex_in`; recognised by the
+``"original ..."`` keys in its ``extra_fields``) comes back as it was: every field with its
 original text, in its original order. Only what the library learnt or changed since the import
 (a new arXiv id or DOI, a corrected title) is written from the library instead. A record from
 another source may carry extra fields too (``volume``, ``publisher`` from CSL-JSON); those are
@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from exports.bibtex_in import (
+    ENTRY_TYPE_KEY,
     MONTHS,
-    ORIGINAL,
+    is_imported,
     original_fields,
     record_from_fields,
 )
@@ -219,7 +220,7 @@ def build_entry(item: ExportItem | PaperRecord, *, style: Style = "bibtex",
     classic = style == "bibtex"
     entry_type = entry_type_of(record)
     originals = original_fields(record.extra_fields)
-    imported = any(name.startswith(ORIGINAL) for name in record.extra_fields)
+    imported = is_imported(record.extra_fields)
     plain = {name for name in originals if name not in ASPECT_OF}
     if imported:
         base = record_from_fields(entry_type, record.key, originals)
@@ -273,7 +274,8 @@ def build_entry(item: ExportItem | PaperRecord, *, style: Style = "bibtex",
         out.append(("annote", "\n\n".join(existing + notes)))
     elif with_notes and "annote" in originals:
         out.append(("annote", originals["annote"]))
-    return Entry(entry_type, record.key, out)
+    written = record.extra_fields.get(ENTRY_TYPE_KEY, "")
+    return Entry(written if written.lower() == entry_type else entry_type, record.key, out)
 
 
 def _crossref_last(entries: Sequence[Entry]) -> list[Entry]:

@@ -21,7 +21,7 @@ from storage import library as ops
 from storage.db import Library
 from storage.keys import check_key
 from storage.models import STATUSES, Paper
-from tui.cli.common import pass_library
+from tui.cli.common import err, pass_library
 
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
 IMPORT_STATUS = "queued"
@@ -191,7 +191,7 @@ def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool) ->
                        else "cannot be a citation key here")
                 note = f" (the file's key {file_key!r} {why})"
             verb = "would add" if dry_run else "added"
-            out.lines.append(f"{verb} {paper.key}{note}: {paper.title}")
+            out.lines.append(f"{verb} {paper.key}{note}: {record.title}")
         else:
             out.merged += 1
             target = f"{file_key} into {paper.key}" if file_key != paper.key else paper.key
@@ -243,9 +243,9 @@ def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, pag
     for line in outcome.lines:
         click.echo(line)
     for problem in parsed.warnings:
-        click.echo(f"{file}:{problem.line}: warning: {problem.message}", err=True)
+        err(f"{file}:{problem.line}: warning: {problem.message}")
     for problem in parsed.skipped:
-        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+        err(f"{file}:{problem.line}: {problem.message}")
     verb = ("would add", "would merge", "would skip") if dry_run else ("added", "merged",
                                                                        "skipped")
     summary = (f"{file}: {verb[0]} {outcome.added}, {verb[1]} {outcome.merged}, "
