@@ -342,6 +342,8 @@ def merge_records(
             chunk = list(pids[start:start + 500])
             for paper in session.exec(select(Paper).where(col(Paper.id).in_(chunk))).all():
                 loaded[_id(paper)] = paper
+            for pid in chunk:
+                authors[pid] = []
             for pid, name in session.exec(
                     select(PaperAuthor.paper_id, PaperAuthor.name)
                     .where(col(PaperAuthor.paper_id).in_(chunk))
