@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -471,6 +470,12 @@ def parse_bibtex(text: str) -> BibParse:
             result.skipped.append(Problem(
                 _line(block), f"duplicate key {block.key!r} (first used at line {first}): "
                               "entry skipped"))
+        elif isinstance(block, MiddlewareErrorBlock) and isinstance(block.ignore_error_block,
+                                                                    String):
+            bibtex_like = True
+            result.warnings.append(Problem(
+                _line(block), f"@string {block.ignore_error_block.key!r} cannot be read "
+                              f"({block.error}); entries using it show its name instead"))
         elif isinstance(block, MiddlewareErrorBlock):
             bibtex_like = True
             if _commented_out(lines, block):
@@ -546,7 +551,3 @@ def parse_bibtex_entry_text(text: str) -> PaperRecord:
     if result.skipped:
         raise BadInput(f"BibTeX entry cannot be used: {result.skipped[0]}")
     raise BadInput("no BibTeX entry found in the text")
-
-
-def records(entries: Iterable[ImportedEntry]) -> list[PaperRecord]:
-    return [e.record for e in entries]

@@ -109,6 +109,16 @@ def test_value_errors_and_undefined_macros() -> None:
         "here; kept as the text 'IEEE_J_SP'"]
 
 
+def test_a_broken_string_definition_is_reported_and_its_users_kept() -> None:
+    parsed = parse_bibtex('@string{bad = "x" # }\n@article{a, title={T}, journal=bad}\n')
+    assert [str(w) for w in parsed.warnings] == [
+        "line 1: @string 'bad' cannot be read (value ends with '#'); entries using it show its "
+        "name instead",
+        "line 2: entry 'a': field 'journal' uses @string 'bad', which is not defined here; kept "
+        "as the text 'bad'"]
+    assert parsed.skipped == [] and parsed.entries[0].record.venue == "bad"
+
+
 def test_a_file_that_is_not_bibtex_is_refused_in_one_line(tmp_path: Path) -> None:
     for name, data in [("notes.txt", b"Just some notes.\nMail me at a@b.com\n"),
                        ("data.json", b'{"title": "x", "mail": "a@b.org"}\n'),
