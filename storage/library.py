@@ -383,7 +383,8 @@ def merge_records(
             paper = loaded[pid]
             old_norm = paper.title_norm
             result = refresh_paper(session, paper=paper, record=record, now=now,
-                              have=authors.get(pid, []), identity_taken=index.identity_taken)
+                                   have=authors.get(pid, []),
+                                   identity_taken=index.identity_taken)
             if result.outcome == "updated":
                 authors[pid] = authors_of(session, paper_id=pid)
             index.refresh(paper, authors.get(pid, []), old_norm)
