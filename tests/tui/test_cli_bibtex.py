@@ -210,6 +210,16 @@ def test_import_merges_with_papers_already_there_and_reports_key_clashes(
     assert len(shelf("list", "--all", "--json").json()) == 6
 
 
+def test_import_says_when_the_files_key_cannot_be_used(cli: CliRunnerFn, tmp_path: Path) -> None:
+    bib = tmp_path / "keys.bib"
+    bib.write_text("@article{müller2020, title={Umlauts in the key}, author={Max Müller}, "
+                   "year=2020}\n")
+    r = cli("import", str(bib))
+    assert r.out.splitlines()[0] == (
+        "added muller2020umlauts (not the file's key: key 'müller2020' may only use ASCII "
+        "letters, digits and _ : - . + /): Umlauts in the key")
+
+
 def test_import_is_one_undo_step(cli: CliRunnerFn) -> None:
     cli("add", "--title", "Before", "--author", "A B", "--year", "2001")
     cli("import", str(SAMPLE))

@@ -212,10 +212,10 @@ def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool) ->
         if result.outcome == "new":
             out.added += 1
             note = ""
-            if file_key and paper.key != file_key:
-                why = ("is taken by another paper" if check_key(file_key) is None
-                       else "cannot be a citation key here")
-                note = f" (the file's key {file_key!r} {why})"
+            if result.key_changed:
+                note = f" (the file's key {result.wanted_key!r} is taken by another paper)"
+            elif file_key and paper.key != file_key:  # merge_record did not take it as a key
+                note = f" (not the file's key: {check_key(file_key)})"
             verb = "would add" if dry_run else "added"
             out.lines.append(f"{verb} {paper.key}{note}: {record.title}")
         else:
