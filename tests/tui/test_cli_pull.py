@@ -392,6 +392,25 @@ def test_add_mixed_identifiers(cli: CliRunnerFn, server: LocalServer) -> None:
            f"Adaptation of Large Language Models)\n")
 
 
+def test_add_doi_falls_back_to_bibtex_when_the_agency_has_no_csl(
+        cli: CliRunnerFn, server: LocalServer) -> None:
+    server.add("/10.5555/bib.only",
+               Reply.raw("<html><body>landing page</body></html>", "text/html"),
+               Reply.raw("@article{Agency_2019, title={A Study of {BibTeX}-Only Agencies},\n"
+                         " author={M{\\\"u}ller, Anna and Smith, Bo}, journal={J. Tests},\n"
+                         " year={2019}, doi={10.5555/bib.only}}\n", "application/x-bibtex"))
+    r = cli("add", "10.5555/bib.only")
+    assert r.code == 0, r.err
+    paper = cli("list", "--json").json()[0]
+    assert paper["title"] == "A Study of BibTeX-Only Agencies"
+    assert paper["authors"] == ["Anna Müller", "Bo Smith"]
+    assert paper["doi"] == "10.5555/bib.only" and paper["year"] == 2019
+    assert paper["key"] == "muller2019study"
+    accepts = [q.headers.get("Accept", q.headers.get("accept", "")) for q in server.requests
+               if q.path == "/10.5555/bib.only"]
+    assert "csl+json" in accepts[0] and "bibtex" in accepts[1]
+
+
 def test_add_not_found_and_json(cli: CliRunnerFn, server: LocalServer) -> None:
     serve_file(server, "/api/query", DATA / "arxiv_empty.atom.xml", ATOM)
     server.add("/10.9999/nothing", Reply.raw("DOI Not Found", "text/html", 404))

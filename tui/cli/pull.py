@@ -17,10 +17,11 @@ from typing import Any
 
 import click
 
+from exports.bibtex_in import parse_bibtex_entry_text
 from exports.csl import record_from_csl
 from reader.arxiv import ArxivClient, ArxivQueryError, check_category, listing_items
 from reader.doi import DoiClient
-from reader.errors import BadInput, NotFound, PapershelfError, SourceUnreachable
+from reader.errors import BadInput, NotFound, PapershelfError, SourceError, SourceUnreachable
 from reader.hf import DailyPapers, Parsed, check_month, check_week, exact_match
 from reader.identifiers import Identifier, parse_identifier
 from reader.page import PageError, parse_page
@@ -529,12 +530,19 @@ def import_page_cmd(lib: Library, file: Path, resolve_: bool, year: int | None) 
 
 
 def _doi_record(sources: Sources, doi: str) -> PaperRecord:
-    """A DOI's metadata through content negotiation, as CSL-JSON.
-
-    BibTeX (``sources.doi.bibtex(doi)``, parsed by ``exports.bibtex_in``) is the fallback to
-    wire in here for agencies that have no CSL-JSON.
-    """
-    return record_from_csl(sources.doi.csl(doi))
+    """A DOI's metadata through content negotiation: CSL-JSON, or BibTeX (parsed by
+    ``exports.bibtex_in``) from agencies that have no CSL-JSON."""
+    try:
+        return record_from_csl(sources.doi.csl(doi))
+    except SourceError as no_csl:
+        try:
+            text = sources.doi.bibtex(doi)
+        except SourceError:
+            raise no_csl from None
+        record = parse_bibtex_entry_text(text)
+        record.source = "doi"
+        record.key = None  # the agency's key is not the user's; the library makes one
+        return record
 
 
 def _arxiv_records(sources: Sources, idents: Sequence[Identifier]
