@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.style import Style
@@ -129,6 +130,7 @@ class DetailPane(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.paper: dict[str, Any] | None = None
+        self._lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-empty")
@@ -136,6 +138,11 @@ class DetailPane(VerticalScroll):
     async def show(self, data: dict[str, Any] | None,
                    days: list[tuple[str, str, int, int | None]] | None = None) -> None:
         """Show a paper (``None``: nothing selected)."""
+        async with self._lock:  # two shows must not interleave their removes and mounts
+            await self._show(data, days)
+
+    async def _show(self, data: dict[str, Any] | None,
+                    days: list[tuple[str, str, int, int | None]] | None) -> None:
         self.paper = data
         focused_note = None
         if self.app.focused is not None and isinstance(self.app.focused, NoteCard):
