@@ -184,9 +184,10 @@ async def test_undo_in_the_app_is_the_command_lines_undo(lib, sample, make_app, 
         assert "Undid: status yuan2024self queued" in notifications(app)
         assert app.main.papers.row(app.main.papers.ids[0]).status == "inbox"
         assert "Inbox · 5 papers" in screen_text(app)
+        assert cli("show", "muller2020ein").code == 0
         await press(pilot, "ctrl+z")  # the step before: the last sample paper's setup
         assert notifications(app)[-1] == "Undid: sample 9"
-        assert cli("show", "muller2020modell").code == 2
+        assert cli("show", "muller2020ein").code == 2
 
 
 async def test_changes_from_the_command_line_show_up(lib, sample, make_app, cli):
