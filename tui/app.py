@@ -152,7 +152,7 @@ class MainScreen(Screen[None]):
                     yield ProgressBar(id="pull-progress", show_eta=False)
                     yield PaperList(self._fetch_rows, id="papers")
                 yield DetailPane(id="detail")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#pull-progress").display = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -23,9 +24,9 @@ def help_table(groups: Iterable[tuple[str, list[Binding]]], keymap: dict[str, st
                   header_style="bold")
     table.add_column("Key", no_wrap=True, style="bold")
     table.add_column("Does")
-    table.add_column("Binding id (for [keys])", style="dim", no_wrap=True)
+    table.add_column(Text("Binding id (for [keys])"), style="dim", no_wrap=True)
     for title, bindings in groups:
-        table.add_row(f"[b u]{title}[/]", "", "")
+        table.add_row(Text(title, style="bold underline"), "", "")
         for binding in bindings:
             keys = keymap.get(binding.id or "", binding.key)
             table.add_row(key_display(keys), binding.description or binding.action,
@@ -45,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("papershelf keys (ctrl+p: every command by name)", classes="title")
             with VerticalScroll():
                 yield Static(help_table(self.groups, self.keymap), id="help-table")
-            yield Static("esc closes · remap any key in config.toml [keys] by its id",
+            yield Static(Text("esc closes · remap any key in config.toml [keys] by its id"),
                          classes="hint")
 
     def action_close(self) -> None:
