@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -45,6 +45,8 @@ from tui.services import ExportReport, ExportRequest, NotAvailable, PullReport, 
 from tui.widgets.detail import DetailPane, NoteCard
 from tui.widgets.paper_list import PaperList
 from tui.widgets.sidebar import ViewList
+
+Session = Any  # a storage session: the app only hands it on to storage functions
 
 WELCOME = """Welcome to papershelf. Your library is empty.
 
@@ -244,7 +246,8 @@ class MainScreen(Screen[None]):
                     data = ops.paper_dict(session, paper=paper)
                     days = views.feed_days(session, paper_id=paper_id)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.detail.show, data, days)
+            show: Callable[..., Any] = self.detail.show
+            self.app.call_from_thread(show, data, days)
 
     # ------------------------------------------------------------ views and search
 
@@ -542,11 +545,11 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self.notify, f"Copied the BibTeX of {self._what(ids)}")
 
     def action_rename_key(self) -> None:
-        pid = self.papers.paper_id
-        row = self.papers.row(pid) if pid is not None else None
+        current = self.papers.paper_id
+        row = self.papers.row(current) if current is not None else None
         if row is None:
             return
-        old = row.key
+        pid, old = row.id, row.key
 
         def rename(new: str | None) -> None:
             if new and new != old:
@@ -658,7 +661,8 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     def _pulled(self, report: PullReport) -> None:
-        severity = "warning" if report.failed or report.errors else "information"
+        severity: SeverityLevel = ("warning" if report.failed or report.errors
+                                   else "information")
         message = report.summary()
         if report.errors:
             message += "\n" + "\n".join(report.errors[:5])
@@ -740,7 +744,7 @@ class PapershelfApp(App[None]):
         self.problems = list(problems or [])
         self.services = services or Services(lib, self.config)
         self.today = today or (lambda: utcnow().date())
-        self.watch = watch
+        self.watch_changes = watch
         self.watcher: views.ChangeWatcher | None = None
         self.keymap: dict[str, str] = {}
 
@@ -755,7 +759,7 @@ class PapershelfApp(App[None]):
 
     def on_mount(self) -> None:
         self._apply_config()
-        if self.watch:
+        if self.watch_changes:
             self.watcher = views.ChangeWatcher(self.lib)
             self.set_interval(self.POLL_SECONDS, self.main.poll_changes)
         if self.problems:

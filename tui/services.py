@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlparse
 
 from reader.errors import PapershelfError
 from storage import views
@@ -135,9 +134,11 @@ def safe_url(url: str | None) -> str | None:
     browser)."""
     if not url:
         return None
-    parsed = urlparse(url.strip())
-    if parsed.scheme in ("http", "https") and parsed.netloc:
-        return url.strip()
+    text = url.strip()
+    scheme, sep, rest = text.partition("://")
+    host = rest.split("/", 1)[0]
+    if sep and scheme.lower() in ("http", "https") and host and not any(c.isspace() for c in text):
+        return text
     return None
 
 

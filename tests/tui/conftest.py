@@ -15,6 +15,7 @@ from storage.db import Library, open_library
 from tui.app import PapershelfApp
 from tui.config import Config
 
+
 @pytest.fixture(autouse=True)
 def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never read the real user's config.toml or library."""

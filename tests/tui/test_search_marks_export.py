@@ -7,7 +7,6 @@ from pathlib import Path
 from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.widgets import Input
 
-from storage.views import View
 from tui.config import Config
 from tui.screens.dialogs import ExportDialog, PreviewScreen
 from tui.services import ExportReport, ExportRequest, Services

@@ -127,7 +127,7 @@ class TagDialog(ModalScreen[TagChange | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+s", "apply", "Apply", id="tags.apply"),
-        Binding("tab", "complete", "Complete", priority=True, id="tags.complete"),
+        Binding("tab", "complete", "Complete", id="tags.complete"),
         Binding("down", "suggestion(1)", "Next suggestion", show=False, id="tags.next"),
         Binding("up", "suggestion(-1)", "Previous suggestion", show=False, id="tags.previous"),
     ]

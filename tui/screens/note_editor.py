@@ -23,8 +23,10 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
     """Write or edit a note. ctrl+s saves; esc asks before throwing away changes."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True, id="editor.save"),
-        Binding("escape", "cancel", "Cancel", priority=True, id="editor.cancel"),
+        # Not priority bindings: a priority binding runs before the TextArea has handled the
+        # keys typed just before it, and would save a note missing its last characters.
+        Binding("ctrl+s", "save", "Save", id="editor.save"),
+        Binding("escape", "cancel", "Cancel", id="editor.cancel"),
     ]
 
     def __init__(self, *, heading: str, body: str = "", quote: str | None = None) -> None:
@@ -38,7 +40,7 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
             yield Input(self.original.quote or "", id="note-quote",
                         placeholder="Quoted passage from the paper (optional)")
             yield TextArea(self.original.body, id="note-body", soft_wrap=True,
-                           tab_behavior="indent", show_line_numbers=False)
+                           tab_behavior="focus", show_line_numbers=False)
             yield Static("Markdown · ctrl+s saves · esc cancels", classes="hint")
 
     def on_mount(self) -> None:
