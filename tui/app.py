@@ -10,9 +10,10 @@ database runs in a worker thread; the UI thread only reads single rows.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -28,25 +29,22 @@ from storage import library as ops
 from storage import views
 from storage.db import Library, utcnow
 from storage.views import Counts, View
-from tui.commands import PaperCommands
 from tui.config import Config, load_config
-from tui.screens.dialogs import (
-    ConfirmDialog,
-    ExportDialog,
-    InputDialog,
-    PreviewScreen,
-    TagChange,
-    TagDialog,
-)
-from tui.screens.help import HelpScreen
-from tui.screens.note_editor import NoteDraft, NoteEditor
-from tui.screens.stats import StatsScreen
 from tui.services import ExportReport, ExportRequest, NotAvailable, PullReport, Services, open_url
 from tui.widgets.detail import DetailPane, NoteCard
 from tui.widgets.paper_list import PaperList
+from tui.widgets.search_box import SearchBox
 from tui.widgets.sidebar import ViewList
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from tui.screens.dialogs import TagChange
+    from tui.screens.note_editor import NoteDraft
+
 Session = Any  # a storage session: the app only hands it on to storage functions
+
+# The dialogs and screens are imported when first opened: the app starts faster without them.
 
 WELCOME = """Welcome to papershelf. Your library is empty.
 
@@ -122,6 +120,7 @@ class MainScreen(Screen[None]):
         self.counts: Counts | None = None
         self.loaded = False
         self.pulling = False
+        self._had_paper = False
 
     # ------------------------------------------------------------ plumbing
 
@@ -148,8 +147,8 @@ class MainScreen(Screen[None]):
             yield ViewList(id="sidebar")
             with Container(id="main"):
                 with Vertical(id="listbox"):
-                    yield Input(id="search", compact=True,
-                                placeholder="/ search titles and authors")
+                    yield SearchBox(id="search", compact=True,
+                                    placeholder="/ search titles and authors")
                     yield Static("Loading…", id="list-status")
                     yield ProgressBar(id="pull-progress", show_eta=False)
                     yield PaperList(self._fetch_rows, id="papers")
@@ -175,32 +174,38 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self, *, keep: int | None = None, index: int | None = None,
              first: bool = False) -> None:
-        """Read the counts and the current list's ids, then show them."""
+        """Read the current list's ids and show them; then the sidebar's counts (slower on a
+        big library, so they come second)."""
         worker = get_current_worker()
         with self.lib.read() as session:
-            counts = views.view_counts(session)
+            statuses = views.status_counts(session)
             view = self.view
             if first and self.results is None:
-                view = next((View(k) for k in ("inbox", "queued", "reading")
-                             if counts.of(View(k))), View("all"))
+                view = next((View(k) for k in ("inbox", "queued", "reading") if statuses[k]),
+                            View("all"))
             ids = None if self.results else views.view_ids(session, view=view)
         results = self.results
         if results is not None and self.query_text:
             ids = self.shelf.services.search(self.query_text)
             results = (results[0], ids)
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._show_list, sum(statuses.values()), view, results, ids,
+                                  keep, index)
+        with self.lib.read() as session:
+            counts = views.view_counts(session)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_list, counts, view, results, ids, keep, index)
+            self.app.call_from_thread(self._show_counts, counts)
 
-    def _show_list(self, counts: Counts, view: View, results: tuple[str, list[int]] | None,
-                   ids: list[int] | None, keep: int | None, index: int | None) -> None:
-        self.counts = counts
+    def _show_list(self, library_size: int, view: View,
+                   results: tuple[str, list[int]] | None, ids: list[int] | None,
+                   keep: int | None, index: int | None) -> None:
         self.view = view
         if results is not None:
             self.results = results
             ids = results[1]
         ids = ids or []
-        self.query_one(ViewList).show_counts(counts, view)
-        if counts.library_size == 0:
+        if library_size == 0:
             empty = WELCOME
         elif results is not None:
             empty = f"No paper matches “{self.query_text}”." if self.query_text else ""
@@ -212,7 +217,11 @@ class MainScreen(Screen[None]):
         self.loaded = True
         self._update_status()
         self.refresh_bindings()
-        self.load_detail(self.papers.paper_id)
+        self.load_detail(self.papers.paper_id)  # its tags, notes, status may have changed
+
+    def _show_counts(self, counts: Counts) -> None:
+        self.counts = counts
+        self.query_one(ViewList).show_counts(counts, self.view)
 
     def _update_status(self) -> None:
         n = len(self.papers.ids)
@@ -231,12 +240,21 @@ class MainScreen(Screen[None]):
 
     @on(PaperList.CursorMoved)
     def cursor_moved(self, event: PaperList.CursorMoved) -> None:
-        self.refresh_bindings()
-        self.load_detail(event.paper_id)
+        has_paper = event.paper_id is not None
+        if has_paper != self._had_paper:  # the paper keys come and go with the paper
+            self._had_paper = has_paper
+            self.refresh_bindings()
+        self.load_detail(event.paper_id, wait=self.shelf.DETAIL_DELAY)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def load_detail(self, paper_id: int | None) -> None:
+    def load_detail(self, paper_id: int | None, *, wait: float = 0.0) -> None:
+        """Show ``paper_id`` in the detail pane. ``wait``: while the cursor keeps moving (a
+        held key), only the paper it stops on is read and drawn."""
         worker = get_current_worker()
+        if wait:
+            time.sleep(wait)
+            if worker.is_cancelled:
+                return
         data = None
         days: list[tuple[str, str, int, int | None]] = []
         if paper_id is not None:
@@ -278,9 +296,9 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def search_typed(self, event: Input.Changed) -> None:
+        # Only the box changes on a keystroke (no layout); the list follows when the search,
+        # debounced in a worker, has its results.
         self.query_text = event.value.strip()
-        if self.query_text:
-            self.query_one("#list-status", Static).update(f"Searching “{self.query_text}”…")
         self.run_search(self.query_text)
 
     @work(exclusive=True, group="search", exit_on_error=False)
@@ -410,6 +428,8 @@ class MainScreen(Screen[None]):
                         f"Rated {rating}" if rating else "Rating cleared", timeout=2))
 
     def action_tag(self) -> None:
+        from tui.screens.dialogs import TagDialog
+
         ids = self.targets()
         if not ids:
             return
@@ -437,6 +457,8 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(then, result)
 
     def action_note(self) -> None:
+        from tui.screens.note_editor import NoteEditor
+
         pid = self.papers.paper_id
         if pid is None:
             return
@@ -454,6 +476,8 @@ class MainScreen(Screen[None]):
 
     @on(NoteCard.Edit)
     def edit_note(self, event: NoteCard.Edit) -> None:
+        from tui.screens.note_editor import NoteEditor
+
         note_id = event.note_id
         note = self._read(lambda s: ops.get_note(s, note_id=note_id))
 
@@ -469,6 +493,8 @@ class MainScreen(Screen[None]):
 
     @on(NoteCard.Delete)
     def delete_note(self, event: NoteCard.Delete) -> None:
+        from tui.screens.dialogs import ConfirmDialog
+
         note_id = event.note_id
 
         def answered(yes: bool | None) -> None:
@@ -480,6 +506,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmDialog(f"Delete note {note_id}?", yes="Delete"), answered)
 
     def action_dismiss_day(self) -> None:
+        from tui.screens.dialogs import ConfirmDialog
+
         pid = self.papers.paper_id
         if self.view.kind == "day":
             day = self.view.value
@@ -545,6 +573,8 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self.notify, f"Copied the BibTeX of {self._what(ids)}")
 
     def action_rename_key(self) -> None:
+        from tui.screens.dialogs import InputDialog
+
         current = self.papers.paper_id
         row = self.papers.row(current) if current is not None else None
         if row is None:
@@ -569,6 +599,8 @@ class MainScreen(Screen[None]):
         self._update_status()
 
     def action_export(self, ids: list[int] | None = None, what: str | None = None) -> None:
+        from tui.screens.dialogs import ExportDialog
+
         ids = ids if ids is not None else self.targets()
         if not ids:
             return
@@ -590,6 +622,8 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._exported, request, report)
 
     def _exported(self, request: ExportRequest, report: ExportReport) -> None:
+        from tui.screens.dialogs import PreviewScreen
+
         if request.target == "preview":
             self.app.push_screen(PreviewScreen(f"BibTeX of {len(request.paper_ids)} papers",
                                                report.text or ""))
@@ -625,6 +659,8 @@ class MainScreen(Screen[None]):
         self.pull(day)
 
     def ask_pull_date(self) -> None:
+        from tui.screens.dialogs import InputDialog
+
         def chosen(text: str | None) -> None:
             if not text:
                 return
@@ -670,11 +706,15 @@ class MainScreen(Screen[None]):
         self.reload()
 
     def action_stats(self) -> None:
+        from tui.screens.stats import StatsScreen
+
         today = self.shelf.today()
         self.background(lambda s: views.stats(s, today=today),
                         lambda stats: self.app.push_screen(StatsScreen(stats)))
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen(binding_groups(), self.shelf.keymap))
 
     def action_quit(self) -> None:
@@ -730,9 +770,10 @@ class PapershelfApp(App[None]):
 
     TITLE = "papershelf"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {PaperCommands}
+    COMMANDS = App.COMMANDS | {lambda: _paper_commands()}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     SEARCH_DEBOUNCE = 0.15  # seconds of quiet before the search box searches
+    DETAIL_DELAY = 0.03  # seconds the cursor rests on a paper before the detail pane follows
     POLL_SECONDS = 1.0  # how often to look for changes made by the command line
 
     def __init__(self, lib: Library, *, config: Config | None = None,
@@ -806,6 +847,12 @@ class PapershelfApp(App[None]):
         else:
             self.log.error(f"worker {event.worker.name} failed: {error!r}")
             self.notify(f"Something went wrong: {error!r}", severity="error", timeout=10)
+
+
+def _paper_commands() -> type[Provider]:
+    from tui.commands import PaperCommands
+
+    return PaperCommands
 
 
 def run_app(lib: Library) -> None:

@@ -25,25 +25,27 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 class Terminal:
-    """A tmux session running one command, driven by keys and read as text."""
+    """A tmux session running one command, driven by keys and read as text. It runs on its own
+    tmux server (socket), so nobody else's tmux settings or clients can change its size."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
+    def tmux(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-L", self.name, "-f", "/dev/null", *args],
+                              capture_output=True, text=True, check=check)
+
     def keys(self, *keys: str, literal: bool = False) -> None:
-        args = ["tmux", "send-keys", "-t", self.name]
+        args = ["send-keys", "-t", self.name]
         if literal:
             args.append("-l")
-        subprocess.run([*args, *keys], check=True)
+        self.tmux(*args, *keys, check=True)
 
     def text(self) -> str:
-        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
-                                capture_output=True, text=True, check=False)
-        return result.stdout
+        return self.tmux("capture-pane", "-p", "-t", self.name).stdout
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.name],
-                              capture_output=True, check=False).returncode == 0
+        return self.tmux("has-session", "-t", self.name).returncode == 0
 
     def wait_for(self, what: str, timeout: float = 30.0) -> str:
         """Poll the screen until ``what`` shows (a real terminal has no idle signal)."""
@@ -74,16 +76,21 @@ def terminal(tmp_path: Path, lib) -> Iterator[tuple[Terminal, Path]]:
     name = f"papershelf-e2e-{uuid.uuid4().hex[:8]}"
     env = {"PYTHONPATH": str(REPO), "PAPERSHELF_CONFIG": str(tmp_path / "no-config.toml"),
            "TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
-    command = " ".join([f"{k}={v}" for k, v in env.items()] +
+    # COLUMNS/LINES (set by some test runners) would override the real terminal's size.
+    command = " ".join(["env", "-u", "COLUMNS", "-u", "LINES"] +
+                       [f"{k}={v}" for k, v in env.items()] +
                        [sys.executable, "-m", "tui", "--db", str(lib.path)])
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "50",
-                    "-c", str(tmp_path), command], check=True)
-    subprocess.run(["tmux", "set-option", "-t", name, "escape-time", "0"], check=False)
     term = Terminal(name)
+    # The pane gets its size first, then the app starts in it (an app started with the
+    # session can see the terminal before it is resized).
+    term.tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "50", "-c", str(tmp_path),
+              "sleep 600", check=True)
+    term.tmux("set-option", "-g", "escape-time", "0")
+    term.tmux("respawn-pane", "-k", "-t", name, "-c", str(tmp_path), command, check=True)
     try:
         yield term, tmp_path
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
+        term.tmux("kill-server")
 
 
 def test_search_tag_note_mark_export_quit(terminal, lib):

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from tui.services import safe_url
 
@@ -60,6 +60,8 @@ class NoteCard(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         stamp = str(self.note.get("updated") or "").replace("T", " ").rstrip("Z")[:16]
+        from textual.widgets import Markdown  # only when there is a note to show
+
         yield Static(f"Note {self.note['id']} · {stamp}", classes="note-head")
         yield Markdown(note_markdown(self.note))
 
@@ -120,6 +122,7 @@ class DetailPane(VerticalScroll):
     DetailPane > #detail-title { text-style: bold; color: $text; margin-bottom: 1; }
     DetailPane > .section { text-style: bold; color: $primary; margin-top: 1; }
     DetailPane > #detail-empty { color: $text-muted; }
+    DetailPane > #detail-notes { height: auto; }
     """
 
     BINDINGS = [
@@ -133,42 +136,71 @@ class DetailPane(VerticalScroll):
         self._lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="detail-empty")
+        yield Static("No paper selected.", id="detail-empty")
+        yield Static("", id="detail-title")
+        yield Static("", id="detail-meta")
+        yield Static("Abstract", classes="section", id="detail-abstract-head")
+        yield Static("", id="detail-abstract")
+        yield Static("AI summary", classes="section", id="detail-summary-head")
+        yield Static("", id="detail-summary")
+        yield Static("", classes="section", id="detail-notes-head")
+        yield Vertical(id="detail-notes")
+
+    def _set(self, name: str, value: Any, *, head: str | None = None) -> None:
+        """Show ``value`` in widget ``#name`` (and its heading), or hide them when empty."""
+        widget = self.query_one(f"#{name}", Static)
+        shown = value not in (None, "")
+        if shown:
+            widget.update(value)
+        widget.display = shown
+        if head is not None:
+            self.query_one(f"#{head}", Static).display = shown
 
     async def show(self, data: dict[str, Any] | None,
                    days: list[tuple[str, str, int, int | None]] | None = None) -> None:
-        """Show a paper (``None``: nothing selected)."""
+        """Show a paper (``None``: nothing selected). The widgets stay; only their content
+        changes, and the notes are rebuilt only when they changed."""
         async with self._lock:  # two shows must not interleave their removes and mounts
             await self._show(data, days)
 
     async def _show(self, data: dict[str, Any] | None,
                     days: list[tuple[str, str, int, int | None]] | None) -> None:
+        same_paper = (data is not None and self.paper is not None
+                      and data["id"] == self.paper["id"])
         self.paper = data
-        focused_note = None
-        if self.app.focused is not None and isinstance(self.app.focused, NoteCard):
-            focused_note = self.app.focused.id
-        await self.remove_children()
-        if data is None:
-            await self.mount(Static("No paper selected.", id="detail-empty"))
+        with self.app.batch_update():
+            self.query_one("#detail-empty").display = data is None
+            if data is None:
+                for name in ("detail-title", "detail-meta", "detail-abstract", "detail-summary"):
+                    self._set(name, None)
+                for name in ("detail-abstract-head", "detail-summary-head", "detail-notes-head"):
+                    self.query_one(f"#{name}").display = False
+            else:
+                self._set("detail-title", data["title"])
+                self._set("detail-meta", meta_table(data, days or []))
+                self._set("detail-abstract", data.get("abstract"), head="detail-abstract-head")
+                self._set("detail-summary", data.get("ai_summary"), head="detail-summary-head")
+                notes = data.get("notes") or []
+                head = self.query_one("#detail-notes-head", Static)
+                head.display = True
+                head.update(f"Notes ({len(notes)})" if notes else
+                            "Notes: none yet (n writes one)")
+            await self._show_notes([] if data is None else data.get("notes") or [])
+        if not same_paper:
+            self.scroll_home(animate=False)
+
+    async def _show_notes(self, notes: list[dict[str, Any]]) -> None:
+        box = self.query_one("#detail-notes", Vertical)
+        shown = [(card.note["id"], card.note.get("updated"), card.note.get("body"),
+                  card.note.get("quote")) for card in box.query(NoteCard)]
+        wanted = [(n["id"], n.get("updated"), n.get("body"), n.get("quote")) for n in notes]
+        if shown == wanted:
             return
-        widgets: list[Static | NoteCard] = [
-            Static(data["title"], id="detail-title"),
-            Static(meta_table(data, days or []), id="detail-meta"),
-        ]
-        if data.get("abstract"):
-            widgets += [Static("Abstract", classes="section"),
-                        Static(data["abstract"], id="detail-abstract")]
-        if data.get("ai_summary"):
-            widgets += [Static("AI summary", classes="section"),
-                        Static(data["ai_summary"], id="detail-summary")]
-        notes = data.get("notes") or []
-        widgets.append(Static(f"Notes ({len(notes)})" if notes else
-                              "Notes: none yet (n writes one)", classes="section",
-                              id="detail-notes-head"))
-        widgets += [NoteCard(n) for n in notes]
-        await self.mount_all(widgets)
-        self.scroll_home(animate=False)
-        if focused_note:
-            matches = self.query(f"#{focused_note}")
+        focused = self.app.focused.id if isinstance(self.app.focused, NoteCard) else None
+        await box.remove_children()
+        if notes:
+            await box.mount_all([NoteCard(n) for n in notes])
+        if focused:
+            matches = box.query(f"#{focused}")
             if matches:
                 matches.first().focus()

@@ -9,6 +9,7 @@ any size costs the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -48,6 +49,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+@lru_cache(maxsize=32)
 def layout_columns(width: int) -> list[tuple[str, str, int]]:
     """Which columns fit in ``width`` cells, title first, each with its width."""
     chosen: list[tuple[str, str, int]] = []
@@ -134,6 +136,10 @@ class PaperList(ScrollView, can_focus=True):
         self.marked: set[int] = set()
         self.empty_message = ""
         self._last_posted: int | None | bool = False
+        # Drawn lines, by what they depend on: redrawing the screen (every layout does) must
+        # not rebuild them.
+        self._strips: dict[tuple[object, ...], Strip] = {}
+        self._styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------ data
 
@@ -266,6 +272,17 @@ class PaperList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ drawing
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name)
+        return style
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if y == 0:
@@ -280,10 +297,16 @@ class PaperList(ScrollView, can_focus=True):
         if pid not in self._rows:
             self._ensure_rows(top, top + self._visible_rows())
         row = self._rows.get(pid)
-        return self._line(row, pid, index, width)
+        key = (row, index == self.cursor, self.has_focus, pid in self.marked, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 2000:
+                self._strips.clear()
+            strip = self._strips[key] = self._line(row, pid, index, width)
+        return strip
 
     def _header(self, width: int) -> Strip:
-        style = self.get_component_rich_style("paper-list--header")
+        style = self._style("paper-list--header")
         segments = [Segment("    ", style)]
         for _name, header, w in layout_columns(width):
             segments.append(Segment(fit(header, w) + " ", style))
@@ -291,23 +314,22 @@ class PaperList(ScrollView, can_focus=True):
 
     def _empty_line(self, y: int, width: int) -> Strip:
         lines = self.empty_message.splitlines()
-        style = self.get_component_rich_style("paper-list--empty")
+        style = self._style("paper-list--empty")
         text = ("  " + lines[y]) if y < len(lines) else ""
         return Strip([Segment(fit(text, width), style)])
 
     def _line(self, row: Row | None, pid: int, index: int, width: int) -> Strip:
         base = self.rich_style
         if index == self.cursor:
-            base = base + self.get_component_rich_style("paper-list--cursor")
+            base = base + self._style("paper-list--cursor")
         elif pid in self.marked:
-            base = base + self.get_component_rich_style("paper-list--marked")
-        dim = base + Style(color=self.get_component_rich_style("paper-list--dim").color)
+            base = base + self._style("paper-list--marked")
+        dim = base + Style(color=self._style("paper-list--dim").color)
         mark = Segment("● " if pid in self.marked else "  ",
-                       base + self.get_component_rich_style("paper-list--mark"))
+                       base + self._style("paper-list--mark"))
         if row is None:
             return Strip([mark, Segment(fit("(removed)", width - 2), dim)])
-        star = Segment("★ " if row.starred else "  ",
-                       base + self.get_component_rich_style("paper-list--star"))
+        star = Segment("★ " if row.starred else "  ", base + self._style("paper-list--star"))
         segments = [mark, star]
         for name, _header, w in layout_columns(width):
             if name == "title":
@@ -323,7 +345,6 @@ class PaperList(ScrollView, can_focus=True):
                 text = "" if row.upvotes is None else str(row.upvotes)
                 segments.append(Segment(text.rjust(w)[-w:] + " ", dim))
             elif name == "tags":
-                tag_style = base + Style(
-                    color=self.get_component_rich_style("paper-list--tag").color)
+                tag_style = base + Style(color=self._style("paper-list--tag").color)
                 segments.append(Segment(fit(", ".join(row.tags), w) + " ", tag_style))
         return Strip(segments).adjust_cell_length(width, base)

@@ -3,7 +3,6 @@ with their counts."""
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
@@ -15,14 +14,14 @@ MAIN_VIEWS = [View("inbox"), View("queued"), View("reading"), View("read"), View
               View("all")]
 
 
-def _label(title: str, count: int, *, note: str = "") -> Table:
-    """The view's name on the left (cut to fit), its count on the right."""
+def _label(title: str, count: int, width: int, *, note: str = "") -> Text:
+    """The view's name on the left (cut to fit), its count on the right, in ``width`` cells."""
     number = f"{count}" if not note else f"{note}/{count}"
-    grid = Table.grid(expand=True)
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(justify="right", no_wrap=True, style="dim")
-    grid.add_row(Text(title, no_wrap=True, overflow="ellipsis"), number)
-    return grid
+    room = max(3, width - len(number) - 1)
+    shown = title if len(title) <= room else title[: room - 1] + "…"
+    text = Text(shown.ljust(room) + " ", no_wrap=True)
+    text.append(number, style="dim")
+    return text
 
 
 class ViewList(OptionList):
@@ -37,26 +36,48 @@ class ViewList(OptionList):
         Binding("enter", "select", "Show view", show=False, id="views.select"),
     ]
 
+    DAYS_SHOWN = 30  # the newest pulled days; older ones are in the command palette
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.counts: Counts | None = None
+        self.current: View | None = None
+        self._shown_width = 0
+
+    def _width(self) -> int:
+        width = self.scrollable_content_region.width or 22
+        self._shown_width = width
+        return max(8, width - 1)
+
+    def on_resize(self) -> None:
+        if (self.counts is not None and self.current is not None
+                and self.scrollable_content_region.width != self._shown_width):
+            self.show_counts(self.counts, self.current)
 
     def show_counts(self, counts: Counts, current: View) -> None:
         """Rebuild the options from ``counts``, keeping the highlight on ``current``."""
         self.counts = counts
+        self.current = current
+        width = self._width()
         options: list[Option | None] = [
-            Option(_label(v.title, counts.of(v)), id=v.id) for v in MAIN_VIEWS]
+            Option(_label(v.title, counts.of(v), width), id=v.id) for v in MAIN_VIEWS]
         if counts.tags:
             options.append(None)
             options.append(Option(Text("Tags", style="bold"), id="-tags", disabled=True))
-            options += [Option(_label(f"#{name}", n), id=View("tag", name).id)
+            options += [Option(_label(f"#{name}", n, width), id=View("tag", name).id)
                         for name, n in counts.tags]
         if counts.days:
             options.append(None)
             options.append(Option(Text("Days (new/all)", style="bold"), id="-days",
                                   disabled=True))
-            options += [Option(_label(day, n, note=str(inbox)), id=View("day", day).id)
-                        for day, n, inbox in counts.days]
+            days = counts.days[:self.DAYS_SHOWN]
+            if current.kind == "day" and all(d != current.value for d, _n, _i in days):
+                days += [d for d in counts.days if d[0] == current.value]
+            options += [Option(_label(day, n, width, note=str(inbox)), id=View("day", day).id)
+                        for day, n, inbox in days]
+            if len(counts.days) > len(days):
+                options.append(Option(Text(f"{len(counts.days) - len(days)} older days: ctrl+p",
+                                           style="dim"), id="-older", disabled=True))
         highlighted = self.highlighted
         self.set_options(options)
         try:
