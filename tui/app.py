@@ -173,9 +173,9 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self, *, keep: int | None = None, index: int | None = None,
-             first: bool = False) -> None:
-        """Read the current list's ids and show them; then the sidebar's counts (slower on a
-        big library, so they come second)."""
+             first: bool = False, counts: bool = True) -> None:
+        """Read the current list's ids and show them; then, when the library may have changed
+        (``counts``), the sidebar's counts (slower on a big library, so they come second)."""
         worker = get_current_worker()
         with self.lib.read() as session:
             statuses = views.status_counts(session)
@@ -192,10 +192,12 @@ class MainScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show_list, sum(statuses.values()), view, results, ids,
                                   keep, index)
+        if not counts and self.counts is not None:
+            return
         with self.lib.read() as session:
-            counts = views.view_counts(session)
+            new_counts = views.view_counts(session)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_counts, counts)
+            self.app.call_from_thread(self._show_counts, new_counts)
 
     def _show_list(self, library_size: int, view: View,
                    results: tuple[str, list[int]] | None, ids: list[int] | None,
@@ -220,8 +222,11 @@ class MainScreen(Screen[None]):
         self.load_detail(self.papers.paper_id)  # its tags, notes, status may have changed
 
     def _show_counts(self, counts: Counts) -> None:
+        sidebar = self.query_one(ViewList)
+        if counts == self.counts and sidebar.current == self.view:
+            return  # nothing to redraw
         self.counts = counts
-        self.query_one(ViewList).show_counts(counts, self.view)
+        sidebar.show_counts(counts, self.view)
 
     def _update_status(self) -> None:
         n = len(self.papers.ids)
@@ -282,7 +287,8 @@ class MainScreen(Screen[None]):
         search = self.query_one("#search", Input)
         with search.prevent(Input.Changed):
             search.value = ""
-        self.load(index=0)
+        self.load(index=0, counts=False)
+        self.query_one(ViewList).highlight_view(view)
 
     def open_paper(self, paper_id: int, title: str = "Opened paper") -> None:
         """Show one paper (from the command palette), whatever view it is in."""
@@ -291,7 +297,7 @@ class MainScreen(Screen[None]):
         with search.prevent(Input.Changed):
             search.value = ""
         self.results = (title, [paper_id])
-        self.load(keep=paper_id)
+        self.load(keep=paper_id, counts=False)
         self.papers.focus()
 
     @on(Input.Changed, "#search")
@@ -307,7 +313,7 @@ class MainScreen(Screen[None]):
         await asyncio.sleep(self.shelf.SEARCH_DEBOUNCE)
         if not text:
             self.results = None
-            self.load(index=0)
+            self.load(index=0, counts=False)
             return
         ids = await asyncio.to_thread(self.shelf.services.search, text)
         self.results = ("Search", ids)

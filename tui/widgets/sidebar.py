@@ -54,6 +54,15 @@ class ViewList(OptionList):
                 and self.scrollable_content_region.width != self._shown_width):
             self.show_counts(self.counts, self.current)
 
+    def highlight_view(self, view: View) -> None:
+        """Move the highlight to ``view`` (rebuilding only when it is not listed)."""
+        try:
+            self.highlighted = self.get_option_index(view.id)
+            self.current = view
+        except OptionDoesNotExist:
+            if self.counts is not None:
+                self.show_counts(self.counts, view)
+
     def show_counts(self, counts: Counts, current: View) -> None:
         """Rebuild the options from ``counts``, keeping the highlight on ``current``."""
         self.counts = counts
