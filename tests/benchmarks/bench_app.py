@@ -39,18 +39,30 @@ sys.path.insert(0, str(REPO))
 from storage.db import open_library  # noqa: E402
 from storage.text import normalise_title  # noqa: E402
 
-WORDS = """attention transformer diffusion language model reasoning agent vision retrieval
-graph neural network sparse mixture experts reinforcement learning human feedback alignment
-scaling law benchmark multimodal video audio speech token efficient inference quantization
-distillation pretraining finetuning instruction tuning chain thought planning robot policy
-latent space representation contrastive self supervised generative adversarial variational
-autoencoder protein molecule physics climate medical clinical dataset evaluation robust
-adversarial privacy federated compression pruning memory context long window state space
-selective recurrent convolution kernel optimization gradient descent adaptive sampling""".split()
-FIRST = """Ada Alan Barbara Chen Daniel Elena Farid Grace Hiro Ines Jun Kofi Lena Maria Nikolai
-Olga Priya Qiang Rosa Sven Tariq Uma Victor Wei Xin Yara Zoe""".split()
-LAST = """Smith Wang Garcia Kim Müller Rossi Nguyen Ivanov Kowalski Silva Tanaka Cohen Okafor
-Larsen Dubois Novak Haddad Singh Petrov Fischer Moreau Yilmaz Santos Berg Costa""".split()
+WORDS = [
+    "attention", "transformer", "diffusion", "language", "model", "reasoning", "agent",
+    "vision", "retrieval", "graph", "neural", "network", "sparse", "mixture", "experts",
+    "reinforcement", "learning", "human", "feedback", "alignment", "scaling", "law",
+    "benchmark", "multimodal", "video", "audio", "speech", "token", "efficient", "inference",
+    "quantization", "distillation", "pretraining", "finetuning", "instruction", "tuning",
+    "chain", "thought", "planning", "robot", "policy", "latent", "space", "representation",
+    "contrastive", "self", "supervised", "generative", "adversarial", "variational",
+    "autoencoder", "protein", "molecule", "physics", "climate", "medical", "clinical",
+    "dataset", "evaluation", "robust", "adversarial", "privacy", "federated", "compression",
+    "pruning", "memory", "context", "long", "window", "state", "space", "selective",
+    "recurrent", "convolution", "kernel", "optimization", "gradient", "descent", "adaptive",
+    "sampling",
+]
+FIRST = [
+    "Ada", "Alan", "Barbara", "Chen", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Ines",
+    "Jun", "Kofi", "Lena", "Maria", "Nikolai", "Olga", "Priya", "Qiang", "Rosa", "Sven",
+    "Tariq", "Uma", "Victor", "Wei", "Xin", "Yara", "Zoe",
+]
+LAST = [
+    "Smith", "Wang", "Garcia", "Kim", "Müller", "Rossi", "Nguyen", "Ivanov", "Kowalski",
+    "Silva", "Tanaka", "Cohen", "Okafor", "Larsen", "Dubois", "Novak", "Haddad", "Singh",
+    "Petrov", "Fischer", "Moreau", "Yilmaz", "Santos", "Berg", "Costa",
+]
 TAGS = [f"topic-{i:02d}" for i in range(40)] + ["to-cite", "thesis", "rlhf", "llm", "vision"]
 
 

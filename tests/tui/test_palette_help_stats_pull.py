@@ -163,3 +163,32 @@ async def test_pull_shows_progress_and_new_papers(lib, sample, make_app):
         assert [papers.row(p).title for p in papers.ids[:2]] == ["Pulled Paper Two",
                                                                   "Pulled Paper One"]
         assert str(TODAY) in screen_text(app)  # the new day in the sidebar
+
+
+def test_every_binding_has_an_id():
+    from textual.binding import Binding
+
+    from tui.app import MainScreen
+    from tui.screens.dialogs import (
+        ConfirmDialog,
+        ExportDialog,
+        InputDialog,
+        PreviewScreen,
+        TagDialog,
+    )
+    from tui.screens.help import HelpScreen
+    from tui.screens.note_editor import NoteEditor
+    from tui.screens.stats import StatsScreen
+    from tui.widgets.detail import DetailPane, NoteCard
+    from tui.widgets.paper_list import PaperList
+    from tui.widgets.sidebar import ViewList
+
+    classes = [MainScreen, ConfirmDialog, ExportDialog, InputDialog, PreviewScreen, TagDialog,
+               HelpScreen, NoteEditor, StatsScreen, DetailPane, NoteCard, PaperList, ViewList]
+    seen: dict[str, str] = {}
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id, (cls.__name__, binding)
+            assert seen.setdefault(binding.id, cls.__name__) == cls.__name__ or \
+                binding.id == "dialog.cancel", binding.id
+    assert set(seen) <= binding_ids()
