@@ -558,7 +558,8 @@ class MainScreen(Screen[None]):
 
     def action_copy_key(self) -> None:
         ids = self.targets()
-        keys = [row.key for pid in ids if (row := self.papers.row(pid)) is not None]
+        rows = self._fetch_rows(ids)  # one query, however many are marked
+        keys = [rows[pid].key for pid in ids if pid in rows]
         if keys:
             self.app.copy_to_clipboard(",".join(keys))
             self.notify(f"Copied {','.join(keys)}", timeout=3)

@@ -154,7 +154,7 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
             assert ops.find_paper(session, ref="yuan2024self").status == "inbox"
     finally:
         check.close()
-    if not exported:
+    if not exported:  # SEAM(export)
         pytest.xfail("export lands with issue 4 (BibTeX export): the file step cannot run yet")
     text = out.read_text(encoding="utf-8")
     assert "yuan2024self" in text and "tal2024lumiere" in text

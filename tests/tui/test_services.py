@@ -19,6 +19,7 @@ def test_only_http_links_reach_the_browser(monkeypatch):
 
 
 def test_seams_say_what_is_not_there_yet(lib):
+    # SEAM(pull) SEAM(export) SEAM(search): update as each engine is wired in.
     services = Services(lib)
     assert services.can_pull() is False and services.can_export() is False
     for call in (lambda: services.pull(), lambda: services.bibtex_of([1])):
