@@ -1,0 +1,55 @@
+"""Helpers for the app's Pilot tests: wait until idle, read the screen as text."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
+
+TODAY = date(2024, 1, 20)
+ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 200) -> None:
+    """Wait until no worker is pending or running and the message queues are empty (workers
+    start other workers, e.g. a write reloads the list, so this loops until quiet)."""
+    quiet = 0
+    for _ in range(rounds):
+        await pilot.pause()
+        active = [w for w in pilot.app.workers if w.state in ACTIVE]
+        if not active:
+            quiet += 1
+            if quiet >= 2:
+                return
+            continue
+        quiet = 0
+        for worker in active:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+    raise AssertionError("the app did not settle")
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Press keys one at a time, letting the app settle after each."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
+    await settle(pilot)
+
+
+def screen_text(app: App[Any]) -> str:
+    """What the terminal shows, as plain text (one line per row)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip).rstrip() for strip in strips)
+
+
+def notifications(app: App[Any]) -> list[str]:
+    return [n.message for n in app._notifications]

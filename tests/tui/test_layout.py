@@ -1,0 +1,144 @@
+"""What the main screen shows: views with counts, the list, the detail pane, the first run."""
+
+from __future__ import annotations
+
+from shelf_helpers import press, screen_text, settle
+
+from storage.views import View
+from tui.widgets.detail import NoteCard
+from tui.widgets.paper_list import PaperList
+
+
+async def test_opens_on_the_inbox_by_feed_day_and_upvotes(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        main = app.main
+        assert main.view == View("inbox")
+        titles = [main.papers.row(pid).title for pid in main.papers.ids]
+        # 2024-01-19 by upvotes (140, 87, 52, 11), then 2024-01-09.
+        assert titles == [
+            "Self-Rewarding Language Models",
+            "Lumiere: A Space-Time Diffusion Model for Video Generation",
+            "MambaByte: Token-free Selective State Space Model",
+            "Orion-14B: Open-source Multilingual Large Language Models",
+            "Mixtral of Experts",
+        ]
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
+        # The sidebar: each view with its count, each tag, each day (new/all).
+        for label, count in [("Inbox", "5"), ("Queue", "3"), ("Reading", "1"), ("Read", "1"),
+                             ("Starred", "1"), ("All", "10"), ("#to-cite", "2"),
+                             ("#vision", "1"), ("2024-01-19", "4/4"), ("2024-01-09", "1/1")]:
+            assert any(line.startswith(label) and line[:17].rstrip().endswith(count)
+                       for line in lines), (label, count)
+        assert "Inbox · 5 papers" in text
+        # The list columns fit at 80 columns: title, year, first author, status, upvotes.
+        assert "Title" in text and "First author" in text and "Status" in text
+        assert "Self-Rewarding Languag… 2024 Weizhe Yuan      new      140" in text
+        # The detail pane shows the paper under the cursor.
+        assert "key       yuan2024self" in text
+        assert "pulled    2024-01-19 (hf)" in text
+        # The footer names the keys that apply.
+        assert lines[-1].startswith("k Keep d Dismiss t Tag n Note space Mark e Export")
+
+
+async def test_detail_pane_shows_abstract_summary_links_and_notes(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        app.main.show_view(View("all"))
+        await settle(pilot)
+        papers = app.main.papers
+        papers.move_to(papers.ids.index(sample["Attention Is All You Need"]))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Attention Is All You Need" in text
+        assert "authors   Ashish Vaswani, Noam Shazeer, Niki Parmar" in text
+        assert "status    reading  ★ starred  ●●●●●" in text
+        assert "tags      #to-cite, #transformers" in text
+        assert "arXiv     1706.03762v7" in text
+        assert "pdf       https://arxiv.org/pdf/1706.03762" in text
+        assert "The dominant sequence transduction models" in text
+        assert "Notes (1)" in text
+        # The note, rendered as Markdown: the quote as a block quote, bold without stars.
+        assert "We chose the sinusoidal version" in text
+        assert "The positional encoding trick" in text and "**" not in text
+        assert len(app.main.detail.query(NoteCard)) == 1
+        papers.move_to(papers.ids.index(sample["Mixtral of Experts"]))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "AI summary" in text and "Mixtral routes each token" in text
+
+
+async def test_wide_terminal_puts_the_detail_beside_the_list(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        papers = app.main.query_one(PaperList)
+        detail = app.main.detail
+        assert detail.region.x > papers.region.right - 1
+        assert detail.region.height > 30
+        # The wide list has room for tags.
+        assert "Tags" in screen_text(app)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        papers = app.main.query_one(PaperList)
+        assert app.main.detail.region.y >= papers.region.bottom
+
+
+async def test_first_run_on_an_empty_library_explains_how_to_fill_it(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Your library is empty." in text
+        assert "papershelf pull" in text
+        assert "papershelf import refs.bib" in text
+        assert "papershelf add 1706.03762" in text
+        assert app.main.view == View("all")
+
+
+async def test_choosing_views_in_the_sidebar(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sidebar = app.main.query_one("#sidebar")
+        sidebar.focus()
+        sidebar.highlighted = sidebar.get_option_index("tag:to-cite")
+        await press(pilot, "enter")
+        main = app.main
+        assert main.view == View("tag", "to-cite")
+        assert sorted(main.papers.row(p).key for p in main.papers.ids) == [
+            "hu2021lora", "vaswani2017attention"]
+        assert main.papers.has_focus
+        assert "#to-cite · 2 papers" in screen_text(app)
+        sidebar.focus()
+        sidebar.highlighted = sidebar.get_option_index("day:2024-01-09")
+        await press(pilot, "enter")
+        assert [main.papers.row(p).key for p in main.papers.ids] == ["jiang2024mixtral"]
+
+
+async def test_list_cursor_keys_and_scrolling(lib, make_app):
+    from reader.record import PaperRecord
+    from storage import library as ops
+
+    with lib.action("many") as session:
+        for i in range(60):
+            ops.merge_record(session, record=PaperRecord(title=f"Paper number {i:02d}",
+                                                         authors=["A. Author"], year=2020),
+                             status="queued")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        papers = app.main.papers
+        assert len(papers.ids) == 60
+        await press(pilot, "end")
+        assert papers.cursor == 59
+        assert "Paper number 00" in screen_text(app)  # newest first: 00 is the oldest
+        await press(pilot, "home", "down", "down")
+        assert papers.cursor == 2
+        await press(pilot, "pagedown")
+        assert papers.cursor > 2 and "Paper number" in screen_text(app)

@@ -1,0 +1,95 @@
+"""The sidebar: the views (Inbox, Queue, Reading, Read, Starred, All, each tag, each pulled day)
+with their counts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from storage.views import Counts, View
+
+MAIN_VIEWS = [View("inbox"), View("queued"), View("reading"), View("read"), View("starred"),
+              View("all")]
+
+
+def _label(title: str, count: int, width: int, *, note: str = "") -> Text:
+    """The view's name on the left (cut to fit), its count on the right, in ``width`` cells."""
+    number = f"{count}" if not note else f"{note}/{count}"
+    room = max(3, width - len(number) - 1)
+    shown = title if len(title) <= room else title[: room - 1] + "…"
+    text = Text(shown.ljust(room) + " ", no_wrap=True)
+    text.append(number, style="dim")
+    return text
+
+
+class ViewList(OptionList):
+    """The sidebar. Option ids are view ids (``inbox``, ``tag:llm``, ``day:2024-06-16``)."""
+
+    DEFAULT_CSS = """
+    ViewList { width: 24; height: 1fr; border: none; padding: 0; }
+    ViewList:focus { border: none; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "select", "Show view", show=False, id="views.select"),
+    ]
+
+    DAYS_SHOWN = 30  # the newest pulled days; older ones are in the command palette
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.counts: Counts | None = None
+        self.current: View | None = None
+        self._shown_width = 0
+
+    def _width(self) -> int:
+        width = self.scrollable_content_region.width or 22
+        self._shown_width = width
+        return max(8, width - 1)
+
+    def on_resize(self) -> None:
+        if (self.counts is not None and self.current is not None
+                and self.scrollable_content_region.width != self._shown_width):
+            self.show_counts(self.counts, self.current)
+
+    def highlight_view(self, view: View) -> None:
+        """Move the highlight to ``view`` (rebuilding only when it is not listed)."""
+        try:
+            self.highlighted = self.get_option_index(view.id)
+            self.current = view
+        except OptionDoesNotExist:
+            if self.counts is not None:
+                self.show_counts(self.counts, view)
+
+    def show_counts(self, counts: Counts, current: View) -> None:
+        """Rebuild the options from ``counts``, keeping the highlight on ``current``."""
+        self.counts = counts
+        self.current = current
+        width = self._width()
+        options: list[Option | None] = [
+            Option(_label(v.title, counts.of(v), width), id=v.id) for v in MAIN_VIEWS]
+        if counts.tags:
+            options.append(None)
+            options.append(Option(Text("Tags", style="bold"), id="-tags", disabled=True))
+            options += [Option(_label(f"#{name}", n, width), id=View("tag", name).id)
+                        for name, n in counts.tags]
+        if counts.days:
+            options.append(None)
+            options.append(Option(Text("Days (new/all)", style="bold"), id="-days",
+                                  disabled=True))
+            days = counts.days[:self.DAYS_SHOWN]
+            if current.kind == "day" and all(d != current.value for d, _n, _i in days):
+                days += [d for d in counts.days if d[0] == current.value]
+            options += [Option(_label(day, n, width, note=str(inbox)), id=View("day", day).id)
+                        for day, n, inbox in days]
+            if len(counts.days) > len(days):
+                options.append(Option(Text(f"{len(counts.days) - len(days)} older days: ctrl+p",
+                                           style="dim"), id="-older", disabled=True))
+        highlighted = self.highlighted
+        self.set_options(options)
+        try:
+            self.highlighted = self.get_option_index(current.id)
+        except OptionDoesNotExist:
+            self.highlighted = highlighted if highlighted is not None else 0
