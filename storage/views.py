@@ -213,6 +213,17 @@ def rows_for(session: Session, *, ids: Sequence[int]) -> dict[int, Row]:
     return out
 
 
+def keys_of(session: Session, *, paper_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, key) of each paper in ``paper_ids``, in that order (unknown ids left out)."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(list(paper_ids)):
+        marks = ", ".join("?" * len(chunk))
+        for pid, key in _conn(session).exec_driver_sql(
+                f"SELECT id, key FROM paper WHERE id IN ({marks})", tuple(chunk)):
+            found[int(pid)] = str(key)
+    return [(pid, found[pid]) for pid in paper_ids if pid in found]
+
+
 def substring_ids(session: Session, *, text: str, limit: int = 1000) -> list[int]:
     """Papers (not dismissed) whose title or an author contains ``text``, ignoring case; title
     matches first. A plain stand-in until the search engine lands (see tui/services.py)."""

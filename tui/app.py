@@ -565,13 +565,7 @@ class MainScreen(Screen[None]):
             self.notify(f"Copied {','.join(keys)}", timeout=3)
 
     def action_copy_bibtex(self) -> None:
-        ids = self.targets()
-        if not self.shelf.services.can_export():
-            # SEAM(export): remove this guard once services.export works.
-            self.notify("Copying BibTeX needs the export engine, which is not in this build "
-                        "yet", severity="warning")
-            return
-        self.copy_bibtex(ids)
+        self.copy_bibtex(self.targets())
 
     @work(thread=True, group="export", exit_on_error=False)
     def copy_bibtex(self, ids: list[int]) -> None:
@@ -651,11 +645,6 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self.reload)
 
     def action_pull(self, day: date | None = None) -> None:
-        if not self.shelf.services.can_pull():
-            # SEAM(pull): remove this guard once services.pull works.
-            self.notify("Pulling is not available in this build yet; add papers with "
-                        "`papershelf add` meanwhile", severity="warning")
-            return
         if self.pulling:
             return
         self.pulling = True

@@ -17,14 +17,38 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from reader.errors import PapershelfError
+from reader.errors import BadInput, PapershelfError
 from storage import views
 from storage.db import Library
 from tui.config import Config
 
 
 class NotAvailable(PapershelfError):
-    """An engine the app needs has not landed in this build."""
+    """An engine the app needs is not available."""
+
+
+class _AppProgress:
+    """The pull's progress interface (see ``tui.cli.pull.Progress``), reported to the app."""
+
+    def __init__(self, total: int, callback: Progress | None) -> None:
+        self.total, self.done, self.callback = total, 0, callback
+        self.what = ""
+
+    def note(self, line: str) -> None:
+        self.what = line
+
+    def working_on(self, description: str) -> None:
+        self.what = description
+        if self.callback:
+            self.callback(self.done, self.total, description)
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.callback:
+            self.callback(self.done, self.total, self.what)
+
+    def close(self) -> None:
+        pass
 
 
 # ---------------------------------------------------------------- pull
@@ -87,16 +111,30 @@ class Services:
 
     # -- pull
     def can_pull(self) -> bool:
-        return False  # SEAM(pull): True once reader/ and tui/cli/pull.py have landed
+        return True
 
     def pull(self, *, day: date | None = None, progress: Progress | None = None) -> PullReport:
         """Pull ``day``'s Daily Papers (today when ``None``) and the configured arXiv categories,
-        calling ``progress(done, total, what)`` as it goes."""
-        # SEAM(pull): call the reader's pull (issue 3) here, e.g.
-        #   from reader.settings import load_settings; from tui.cli.pull import pull_day
-        #   return PullReport(**pull_day(self.lib, day=day, settings=..., progress=progress))
-        raise NotAvailable("pulling is not available in this build yet (it lands with the "
-                           "reader); meanwhile add papers with `papershelf add`")
+        calling ``progress(done, total, what)`` as it goes. The same steps as ``papershelf
+        pull``: each day is merged in its own undoable transaction."""
+        from reader.settings import load_settings
+        from tui.cli import pull as pulling
+
+        sources = pulling.Sources(load_settings())
+        try:
+            steps = pulling._hf_days(sources, [day or pulling.utc_today()])
+            categories = list(sources.settings.arxiv_categories)
+            if categories and day is None:
+                steps += pulling._arxiv_steps(sources, categories, pulling.DEFAULT_ARXIV_MAX)
+            outcome = pulling.run_steps(
+                self.lib, source="hf", steps=steps,
+                params={"date": day or pulling.utc_today(), "app": True},
+                progress=_AppProgress(len(steps), progress))
+        finally:
+            sources.close()
+        counts = outcome.counts
+        return PullReport(new=counts.new, updated=counts.updated, unchanged=counts.unchanged,
+                          failed=counts.failed, errors=list(outcome.errors))
 
     # -- search
     def search(self, query: str, *, limit: int | None = None) -> list[int]:
@@ -111,16 +149,32 @@ class Services:
 
     # -- export
     def can_export(self) -> bool:
-        return False  # SEAM(export): True once exports/ (issue 4) has landed
+        return True
 
     def export(self, request: ExportRequest) -> ExportReport:
-        """Write (or preview) the BibTeX of ``request.paper_ids``."""
-        # SEAM(export): call the BibTeX export (issue 4): render the papers' PaperRecords
-        # (storage.library.paper_record) in request.style; "preview" returns the text, "file"
-        # writes request.path (temp file + os.replace), "merge" merges into request.path
-        # (the configured [export] file) and reports added/skipped keys.
-        raise NotAvailable("BibTeX export is not available in this build yet (it lands with "
-                           "the exports package)")
+        """Write (or preview) the BibTeX of ``request.paper_ids`` with the same code as
+        ``papershelf export``: "preview" returns the text, "file" writes a new file (temporary
+        file, then renamed), "merge" appends what ``request.path`` lacks and keeps its bytes."""
+        from exports.bibtex_out import export_bibtex
+        from exports.merge import merge_into, write_new
+        from tui.cli.bibtex import _items
+
+        style = request.style if request.style in ("bibtex", "biblatex") else "bibtex"
+        with self.lib.read() as session:
+            keyed = views.keys_of(session, paper_ids=request.paper_ids)
+            items, _parents = _items(session, keyed, with_tags=False, with_notes=False)
+        if request.target == "preview":
+            return ExportReport(text=export_bibtex(items, style=style),  # type: ignore[arg-type]
+                                added=[k for _, k in keyed])
+        if request.path is None:
+            raise BadInput("no file to export to: name one (or set [export] file in config.toml)")
+        path = request.path.expanduser()
+        if request.target == "file":
+            write_new(path, items, style=style)  # type: ignore[arg-type]
+            return ExportReport(path=path, added=[i.record.key or "" for i in items])
+        report = merge_into(path, items, style=style)  # type: ignore[arg-type]
+        return ExportReport(path=path, added=list(report.added),
+                            skipped=[f"{s.key}: {s.reason}" for s in report.skipped])
 
     def bibtex_of(self, paper_ids: Sequence[int], *, style: str | None = None) -> str:
         """The BibTeX entries of papers, for the clipboard."""

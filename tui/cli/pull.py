@@ -169,13 +169,15 @@ def _parse_day(value: str, option: str) -> date:
 
 
 def run_steps(lib: Library, *, source: str, steps: Sequence[Step], params: dict[str, Any],
-              max_per_day: int | None = None, stream: Any = None) -> PullOutcome:
+              max_per_day: int | None = None, stream: Any = None,
+              progress: Any = None) -> PullOutcome:
     """Fetch each step, then merge each day it holds in its own undoable transaction. A step
     that fails is reported and the others go on, unless the source cannot be reached at all
     (then the rest are listed as not pulled)."""
     outcome = PullOutcome()
     pull_id = pulls.start_pull(lib, source=source, params=params)
-    progress = Progress(len(steps), f"pulling {source}", stream=stream)
+    if progress is None:
+        progress = Progress(len(steps), f"pulling {source}", stream=stream)
     try:
         for index, step in enumerate(steps):
             progress.working_on(f"pulling {source} {step.label}")
