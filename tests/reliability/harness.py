@@ -435,13 +435,16 @@ def crash_test(
                 one.retries += 1
                 pending.append((i, one))
 
+    def where(one: Kill) -> str:
+        return (f"{name}: killed before step {one.step} of {list(commands[one.command])} "
+                f"({one.label!r})")
+
+    # Each survivor: db check passes, and the library is as before or as after the command.
     for one in report.kills:
-        where = f"{name}: killed before step {one.step} of {list(commands[one.command])} " \
-                f"({one.label!r})"
-        assert one.code == KILLED, f"{where}: the process was not killed (exit {one.code})"
+        assert one.code == KILLED, f"{where(one)}: the process was not killed (exit {one.code})"
         lib = one.dir / "lib.db"
         check = run_inproc(lib, "db", "check")
-        assert check.code == 0 and ": ok" in check.out, f"{where}: db check failed: {check}"
+        assert check.code == 0 and ": ok" in check.out, f"{where(one)}: db check failed: {check}"
         now = dump(lib, tables)
         before, after = dumps[one.command], dumps[one.command + 1]
         if now == before:
@@ -450,23 +453,30 @@ def crash_test(
             one.landed = "after"
         else:
             label = allowed_states(one.command, now) if allowed_states else None
-            assert label, (f"{where}: the library is neither as before nor as after the command: "
-                           f"vs before: {diff(now, before)}; vs after: {diff(now, after)}")
+            assert label, (f"{where(one)}: the library is neither as before nor as after the "
+                           f"command: vs before: {diff(now, before)}; vs after: {diff(now, after)}")
             one.landed = label
-        # Rerun the killed command (unless it had finished and rerunning it is not idempotent):
-        # the library must end exactly as after an uninterrupted run. (The scenario's later
-        # commands run uninterrupted, so running them too would show nothing more.)
-        if one.landed == "after" and when_done != "again":
-            if when_done == "refused":
-                again = run_inproc(lib, *commands[one.command], env=env)
+
+    # Rerun the killed command (unless it had finished and rerunning it is not idempotent), as
+    # forked processes WORKERS at a time: the library must end exactly as after an uninterrupted
+    # run. (The scenario's later commands run uninterrupted: running them would show nothing.)
+    reruns = [one for one in report.kills if one.landed != "after" or when_done != "skip"]
+    for at in range(0, len(reruns), WORKERS):
+        batch = reruns[at:at + WORKERS]
+        jobs = [Job(one.dir / "lib.db", commands[one.command], env=env, fork=True)
+                for one in batch]
+        for one, job in zip(batch, jobs, strict=True):
+            again = job.wait()
+            if one.landed == "after" and when_done == "refused":
                 assert again.code == 2 and refused and refused in again.one_error_line(), \
-                    f"{where}: rerun after completion: {again}"
-        else:
-            again = run_inproc(lib, *commands[one.command], env=env)
-            report.reruns += 1
-            assert again.code == 0, f"{where}: rerun failed: {again}"
-        final = dump(lib, tables)
-        assert final == after, f"{where}: after the rerun: {diff(final, after)}"
+                    f"{where(one)}: rerun after completion: {again}"
+            else:
+                assert again.code == 0, f"{where(one)}: rerun failed: {again}"
+                report.reruns += 1
+    for one in report.kills:
+        final = dump(one.dir / "lib.db", tables)
+        after = dumps[one.command + 1]
+        assert final == after, f"{where(one)}: after the rerun: {diff(final, after)}"
         shutil.rmtree(one.dir)
     report.seconds = time.monotonic() - started
     RESULTS.append({
