@@ -230,6 +230,21 @@ def test_paper_references_and_keys() -> None:
     done()
 
 
+def test_nul_bytes_survive_rm_and_undo() -> None:
+    """The undo log is SQL text and SQLite's quote() stops at a NUL: text holding one must
+    still come back whole."""
+    db = fresh_library()
+    title, note = "Before\x00after the NUL", "note\x00with\x00NULs and 'quotes'"
+    key = run_inproc(db, "add", f"--title={title}", "--author=Ann Lee", "--json").json()["key"]
+    assert run_inproc(db, "note", key, f"--message={note}").code == 0
+    assert run_inproc(db, "tag", key, "+a\x00b").code == 0
+    shown = run_inproc(db, "show", key, "--json").json()
+    assert (shown["title"], shown["notes"][0]["body"], shown["tags"]) == (title, note, ["a\x00b"])
+    assert run_inproc(db, "rm", "--yes", key).code == 0
+    assert run_inproc(db, "undo").code == 0
+    assert run_inproc(db, "show", key, "--json").json() == shown
+
+
 def test_numbers_out_of_range() -> None:
     db = fresh_library()
     for args, expected in [
