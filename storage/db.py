@@ -65,14 +65,17 @@ def inspect_file(path: Path) -> FileState:
     if path.is_dir():
         raise LibraryError(f"{path} is a directory, not a library file")
     try:
+        at_rest = _at_rest(path)
         with path.open("rb") as fh:
             header = fh.read(100)
         size = path.stat().st_size
+        at_rest = at_rest and _at_rest(path) and path.stat().st_size == size
     except OSError as err:
         raise LibraryError(f"cannot read {path}: {err.strerror}") from err
     if header and header[:16] != b"SQLite format 3\x00":
         raise LibraryError(f"{path} is not a papershelf library (not an SQLite database)")
-    _check_length(path, header, size)
+    if at_rest:
+        _check_length(path, header, size)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
         try:
@@ -208,14 +211,19 @@ def _crash_hook(dbapi_conn: sqlite3.Connection) -> None:
         dbapi_conn.set_trace_callback(lambda sql: _crash_tick(sql))
 
 
+def _at_rest(path: Path) -> bool:
+    """No journal or WAL with content beside the file: nothing is writing it now."""
+    return not any(side.exists() and side.stat().st_size > 0
+                   for side in (path.with_name(path.name + "-wal"),
+                                path.with_name(path.name + "-journal")))
+
+
 def _check_length(path: Path, header: bytes, size: int) -> None:
     """Refuse a file cut short. SQLite reads missing pages at the end as zeros, so a truncated
-    file can pass for a sound one and hand back garbage. Checked only while no journal or WAL
-    with content lies beside it: then nothing is writing the file, and its length must be a
-    whole number of pages, at least as many as its header counts."""
-    if size < 100 or any(
-            side.exists() and side.stat().st_size > 0
-            for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal"))):
+    file can pass for a sound one and hand back garbage. Checked only on a file at rest (before
+    and after reading it): then its length must be a whole number of pages, at least as many
+    as its header counts."""
+    if size < 100:
         return
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
