@@ -211,11 +211,16 @@ def _crash_hook(dbapi_conn: sqlite3.Connection) -> None:
         dbapi_conn.set_trace_callback(lambda sql: _crash_tick(sql))
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # (another process may remove its WAL at any moment)
+        return 0
+
+
 def _at_rest(path: Path) -> bool:
     """No journal or WAL with content beside the file: nothing is writing it now."""
-    return not any(side.exists() and side.stat().st_size > 0
-                   for side in (path.with_name(path.name + "-wal"),
-                                path.with_name(path.name + "-journal")))
+    return not any(_size(path.with_name(path.name + side)) > 0 for side in ("-wal", "-journal"))
 
 
 def _check_length(path: Path, header: bytes, size: int) -> None:

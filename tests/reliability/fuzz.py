@@ -36,7 +36,7 @@ def mutated(draw: st.DrawFn, original: bytes, *, max_size: int = 10_000_000) -> 
         kind = draw(st.sampled_from(["cut", "flip", "drop", "repeat", "splice", "huge"]))
         at = draw(st.integers(0, max(0, len(data) - 1)))
         if kind == "cut":
-            del data[at:]
+            del data[max(at, 1):]
         elif kind == "flip" and data:
             data[at] = draw(st.integers(0, 255))
         elif kind == "drop":
