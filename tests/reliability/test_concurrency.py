@@ -44,8 +44,8 @@ def finish(proc: subprocess.Popen[str]) -> list[tuple[int, str]]:
 
 
 def test_two_command_line_writers_on_one_library(tmp_path: Path) -> None:
-    """Three processes at once on ten papers: two tag, note and star 80 times each, a third
-    lists and rates. Every command succeeds; afterwards every tag and every note is there, once."""
+    """Three processes at once on ten papers: two tag, note and star (84 commands each), a third
+    lists and rates (60). Every command succeeds; afterwards every tag and every note is there, once."""
     db = tmp_path / "library.db"
     keys = data.build(db, 10, notes=False)
     rounds = 40
