@@ -36,17 +36,22 @@ ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTU
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-_TEMPLATE: list[Path] = []
+WORK: list[Path] = []  # this module's folder under pytest's tmp (set by _workspace)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    WORK.append(tmp_path_factory.mktemp("garbage"))
+    open_library(WORK[0] / "template.db").close()
+    yield
+    WORK.clear()
 
 
 def fresh_library() -> Path:
     """An empty library of its own (a copy of one made once: creating the schema costs more
     than the commands)."""
-    if not _TEMPLATE:
-        _TEMPLATE.append(Path(tempfile.mkdtemp(prefix="garbage-")) / "template.db")
-        open_library(_TEMPLATE[0]).close()
-    db = Path(tempfile.mkdtemp(prefix="garbage-")) / "library.db"
-    shutil.copyfile(_TEMPLATE[0], db)
+    db = Path(tempfile.mkdtemp(dir=WORK[0])) / "library.db"
+    shutil.copyfile(WORK[0] / "template.db", db)
     return db
 
 
