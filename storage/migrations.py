@@ -138,6 +138,13 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
 
 
+def _literal(ref: str) -> str:
+    """SQL that turns the value ``ref`` into an SQL literal. ``quote()`` stops at a NUL
+    character, so text holding one is written as its UTF-8 bytes cast back to text."""
+    return (f"CASE WHEN typeof({ref}) = 'text' AND instr({ref}, char(0)) > 0 "
+            f"THEN 'CAST(' || quote(CAST({ref} AS BLOB)) || ' AS TEXT)' ELSE quote({ref}) END")
+
+
 def install_undo_triggers(conn: sqlite3.Connection) -> None:
     """(Re)create the triggers that write the inverse of every change into ``undo_entry``.
 
@@ -152,9 +159,9 @@ def install_undo_triggers(conn: sqlite3.Connection) -> None:
         for kind in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER IF EXISTS undo_{table}_{kind}")
         insert_sql = f"'DELETE FROM {table} WHERE rowid = ' || new.rowid"
-        sets = " || ', ' || ".join(f"'{c} = ' || quote(old.{c})" for c in cols)
+        sets = " || ', ' || ".join(f"'{c} = ' || {_literal(f'old.{c}')}" for c in cols)
         update_sql = f"'UPDATE {table} SET ' || {sets} || ' WHERE rowid = ' || old.rowid"
-        values = " || ', ' || ".join(f"quote(old.{c})" for c in cols)
+        values = " || ', ' || ".join(_literal(f"old.{c}") for c in cols)
         delete_sql = (
             f"'INSERT INTO {table} (rowid, {', '.join(cols)}) VALUES (' || old.rowid || ', ' || "
             f"{values} || ')'"
@@ -171,10 +178,14 @@ def migrate(conn: sqlite3.Connection, *, target: int | None = None) -> list[int]
     reached. Each step and the trigger refresh run in one transaction."""
     goal = latest_version() if target is None else target
     reached: list[int] = []
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    while version < goal:
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Read inside the write lock: another process may have upgraded the file meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= goal:
+                conn.execute("COMMIT")
+                return reached
             MIGRATIONS[version](conn)
             version += 1
             install_undo_triggers(conn)
@@ -182,7 +193,7 @@ def migrate(conn: sqlite3.Connection, *, target: int | None = None) -> list[int]
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                conn.execute("ROLLBACK")
             raise
         reached.append(version)
-    return reached

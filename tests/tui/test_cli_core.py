@@ -170,7 +170,7 @@ def test_unknown_paper_and_bad_status_are_one_line_exit_2(shelf: CliRunnerFn) ->
 
 @pytest.mark.parametrize("content,needle", [
     (b"this is a text file, not a database\n", "is not a papershelf library (not an SQLite database)"),
-    (b"SQLite format 3\x00" + b"\x00" * 84, "is not a usable papershelf library"),
+    (b"SQLite format 3\x00" + b"\x00" * 84, "is damaged (file is not a database): restore a backup"),
 ])
 def test_unreadable_library_file(cli: CliRunnerFn, db_path: Path, content: bytes, needle: str) -> None:
     db_path.write_bytes(content)
