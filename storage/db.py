@@ -8,7 +8,6 @@ while one writes.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -205,6 +204,9 @@ class Library:
                 "AND source NOT IN ('page', 'manual')").fetchone()[0]
             if orphans:
                 problems.append(f"{orphans} pulled or imported paper(s) have no authors")
+            from storage.search import index_problems
+
+            problems += index_problems(conn)
             return problems
         finally:
             conn.close()

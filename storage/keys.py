@@ -11,9 +11,7 @@ from collections.abc import Callable, Iterable
 from storage.text import fold, last_name
 
 STOPWORDS = frozenset(
-    """a an the on of in for to and or with without from by at as is are be its into via
-    toward towards about over under through using use we do does can how what why when which
-    your you our not no""".split()
+    ["a", "an", "the", "on", "of", "in", "for", "to", "and", "or", "with", "without", "from", "by", "at", "as", "is", "are", "be", "its", "into", "via", "toward", "towards", "about", "over", "under", "through", "using", "use", "we", "do", "does", "can", "how", "what", "why", "when", "which", "your", "you", "our", "not", "no"]
 )
 _KEY_OK = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
 

@@ -199,9 +199,9 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
         key = unique_key(base_key(record.authors, record.year, record.title),
                          lambda k: key_taken(session, k))
     values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
-    if values["doi"]:
-        if session.exec(select(Paper.id).where(Paper.doi == values["doi"])).first() is not None:
-            values["doi"] = None
+    if values["doi"] and session.exec(
+            select(Paper.id).where(Paper.doi == values["doi"])).first() is not None:
+        values["doi"] = None
     paper = Paper(
         key=key,
         title_norm=normalise_title(record.title),

@@ -205,7 +205,8 @@ def _v2(conn: sqlite3.Connection) -> None:
             coalesce(p.abstract, '') AS abstract,
             coalesce((SELECT group_concat(text, ' ; ') FROM (SELECT coalesce(quote, '') || ' '
                       || body AS text FROM note WHERE paper_id = p.id ORDER BY id)), '') AS notes,
-            p.key || ' ' || coalesce(p.arxiv_id, '') || ' ' || coalesce(p.doi, '') AS ids
+            p.key || ' ' || coalesce(p.arxiv_id, '') || ' ' || coalesce(p.doi, '') || ' '
+                || coalesce(p.year, '') AS ids
         FROM paper p""")
     text = ", ".join(f"{_replace_chain(c, V2_LATEX)} AS {c}" for c in V2_TEXT_COLUMNS)
     conn.execute(f"CREATE VIEW search_latex AS SELECT id, {text}, ids FROM search_raw")
@@ -242,7 +243,7 @@ def _v2(conn: sqlite3.Connection) -> None:
 
     # The base tables -> search_doc.
     changed = " OR ".join(f"old.{c} IS NOT new.{c}"
-                          for c in ("id", "title", "abstract", "key", "arxiv_id", "doi"))
+                          for c in ("id", "title", "abstract", "key", "arxiv_id", "doi", "year"))
     triggers = {
         "search_paper_ai": f"AFTER INSERT ON paper BEGIN {_v2_refresh('new.id')} END",
         "search_paper_au": (f"AFTER UPDATE ON paper WHEN {changed} BEGIN "

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from pydantic import NaiveDatetime
-
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 

@@ -21,8 +21,10 @@ naming the part it cannot use. It never touches the database.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from reader.errors import BadInput
 from reader.record import split_arxiv_id
@@ -43,6 +45,7 @@ _WORD = re.compile(r"[^\W_]+")
 _QUALIFIER = re.compile(r"^([A-Za-z]+):(.*)$", re.DOTALL)
 _SOURCE_OK = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _MAX_QUERY = 2000
+T = TypeVar("T", int, date)
 
 
 def index_words(text: str) -> list[str]:
@@ -143,7 +146,7 @@ def _day(value: str, part: str) -> date:
                        "day:2024-06-01..2024-06-16") from None
 
 
-def _range(value: str, part: str, convert):  # type: ignore[no-untyped-def]
+def _range(value: str, part: str, convert: Callable[[str, str], T]) -> tuple[T | None, T | None]:
     if ".." in value:
         lo_text, _, hi_text = value.partition("..")
         if not lo_text and not hi_text:

@@ -4,7 +4,8 @@ The index (schema 2, see :mod:`storage.migrations`) is one folded row per paper 
 and two FTS5 indexes over it, kept in sync by triggers:
 
 * ``search_short``: title, authors, tags (with prefix indexes; small, answers most queries);
-* ``search_all``: title, authors, tags, abstract, notes and ids (key, arXiv id, DOI).
+* ``search_all``: title, authors, tags, abstract, notes and ids (citation key, arXiv id, DOI,
+  year).
 
 A query's free words are matched in tiers. First every word must match in the short fields
 (as typed, as a prefix, or as a near spelling found in the vocabulary of the short fields:
@@ -29,7 +30,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -37,9 +38,9 @@ from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
 from storage.models import Paper
-from storage.query import Query, Qualifier, Words, index_words, parse
+from storage.query import Qualifier, Query, index_words, parse
 
-__all__ = ["SearchHit", "search_papers", "clear_caches"]
+__all__ = ["SearchHit", "search_papers", "index_problems", "clear_caches"]
 
 FIELDS = ("title", "authors", "tags", "ids", "abstract", "notes")  # by weight, highest first
 FIELD_WEIGHT = {"title": 1.0, "authors": 0.9, "tags": 0.8, "ids": 0.8, "abstract": 0.6,
@@ -52,8 +53,8 @@ CANDIDATES_MIN = 200  # candidates ranked per tier, at least (4 x limit when mor
 KNOWN_SOURCES = ("hf", "arxiv", "doi", "page", "bibtex", "manual")
 # Words nearly every abstract has: looking them up there costs much and narrows nothing, so
 # outside the short fields they are checked on the candidates instead.
-COMMON_WORDS = frozenset("""a an and are as at be by can do does for from in into is it its no
-not of on or our than that the their this to under using via we with""".split())
+COMMON_WORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "in", "into", "is", "it", "its", "no", "not", "of", "on", "or", "our", "than", "that", "the", "their", "this", "to", "under", "using", "via", "we", "with"])
 BROAD = 5_000  # a qualifier allowing more papers than this is checked row by row
 
 
@@ -215,6 +216,26 @@ def _vocabulary(db: sqlite3.Connection) -> Vocabulary:
         vocab.generation = generation
         _vocabularies[key] = vocab
         return vocab
+
+
+def index_problems(db: sqlite3.Connection) -> list[str]:
+    """What is wrong with the search index, if anything: rows that differ from the library's
+    text, and FTS5's own integrity check of both indexes."""
+    problems = []
+    cols = "id, title, authors, tags, abstract, notes, ids"
+    stale = db.execute(f"SELECT count(*) FROM (SELECT {cols} FROM search_source EXCEPT "
+                       f"SELECT {cols} FROM search_doc)").fetchone()[0]
+    extra = db.execute(f"SELECT count(*) FROM (SELECT {cols} FROM search_doc EXCEPT "
+                       f"SELECT {cols} FROM search_source)").fetchone()[0]
+    if stale or extra:
+        problems.append(f"search index out of date: {stale} paper(s) missing or stale, "
+                        f"{extra} row(s) left over")
+    for table in ("search_all", "search_short"):
+        try:
+            db.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as err:
+            problems.append(f"search index {table}: {err}")
+    return problems
 
 
 def clear_caches() -> None:
@@ -461,7 +482,7 @@ def search_papers(
     parsed = parse(query)
     if limit is not None and limit < 1:
         raise BadInput(f"limit must be at least 1, not {limit}")
-    db: sqlite3.Connection = session.connection().connection.driver_connection
+    db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
     ranked = _rank(db, parsed, limit=limit, include_dismissed=include_dismissed)
     if not ranked:
         _check_sources(db, parsed)

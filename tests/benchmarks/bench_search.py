@@ -32,9 +32,9 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+import synth  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-import synth  # noqa: E402
 from reader.record import PaperRecord  # noqa: E402
 from storage import library as ops  # noqa: E402
 from storage import migrations, search  # noqa: E402

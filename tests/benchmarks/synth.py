@@ -22,6 +22,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 COMMON = """
 learning neural network networks deep model models language large training data based efficient
 transformer transformers attention graph image images vision representation representations
@@ -59,19 +64,19 @@ long short context window length extrapolation positional encoding rotary linear
 complexity theoretical bounds guarantees convergence rates sample efficient lower upper
 """
 
-FUNCTION = "for of with in on and via a the to from by an at as is are under over".split()
-ABSTRACT_FUNCTION = FUNCTION + """that this we our which these it its be can has have been not
-both than such while when where into more most also each other only these those however""".split()
-GENERAL = """propose proposed present introduce show shows demonstrate results result performance
+FUNCTION = _words("for of with in on and via a the to from by an at as is are under over")
+ABSTRACT_FUNCTION = FUNCTION + _words("""that this we our which these it its be can has have been not
+both than such while when where into more most also each other only these those however""")
+GENERAL = _words("""propose proposed present introduce show shows demonstrate results result performance
 method methods approach approaches model models data problem problems new novel existing prior
 previous work works experiments experimental evaluate evaluation state art outperforms improves
 improvement significant significantly achieve achieves task tasks setting settings paper study
 analysis framework effective effectiveness efficient accuracy large small number several various
 different general key challenge challenges challenging important recent recently compared baseline
 baselines benchmark benchmarks real world simple strong wide range code available publicly show
-use using used learn training trained test first two three high low better best""".split()
+use using used learn training trained test first two three high low better best""")
 
-FIRST = """
+FIRST = _words("""
 Ashish Noam Niki Jakob Llion Aidan Lukasz Illia Geoffrey Yann Yoshua Andrew Fei-Fei Kaiming
 Ross Piotr Ilya Oriol Quoc Alex Tomas Jeff Sanjay Diederik Jimmy Sergey Pieter Chelsea Percy
 Christopher Dan Emily Timnit Margaret Samy Hugo Laurens Ian David Demis Shane Koray Volodymyr
@@ -80,10 +85,10 @@ Xiaodong Jun Hao Lei Yang Ming Jie Hui Yan Jing Min Kun Tao Zhe Ravi Priya Arjun
 Kenji Yuki Haruto Sakura Hiroshi Minho Jisoo Seung Ahmed Fatima Omar Layla Youssef Carlos
 Lucia Mateo Valentina Diego Camila Joao Ana Pedro Beatriz Pierre Camille Louis Chloe Julien
 Hans Greta Lars Ingrid Sven Astrid Olga Ivan Dmitri Natalia Katarzyna Piotr Tomasz Agnieszka
-""".split() + ["José", "Zoë", "Søren", "Łukasz", "François", "Jürgen", "Chloé", "Björn",
+""") + ["José", "Zoë", "Søren", "Łukasz", "François", "Jürgen", "Chloé", "Björn",
                "Mónica", "Agustín", "Radim", "Ðorđe", "Hélène", "Noémie", "Nuño"]
 
-LAST = """
+LAST = _words("""
 Vaswani Shazeer Parmar Uszkoreit Jones Gomez Kaiser Polosukhin Hinton LeCun Bengio Ng Li He
 Girshick Dollar Sutskever Vinyals Le Mikolov Dean Ghemawat Kingma Ba Levine Abbeel Finn Liang
 Manning Jurafsky Bender Gebru Mitchell Bengio Larochelle Maaten Goodfellow Silver Hassabis Legg
@@ -94,20 +99,20 @@ Martinez Lopez Gonzalez Perez Silva Santos Costa Martin Bernard Dubois Durand Pe
 Schneider Fischer Weber Meyer Wagner Becker Hoffmann Andersson Johansson Karlsson Nilsson
 Ivanov Smirnov Kuznetsov Popov Nowak Kowalski Wisniewski Smith Johnson Williams Brown Davis
 Miller Wilson Moore Taylor Anderson Thomas Jackson White Harris Clark Lewis Robinson Walker
-""".split() + ["Müller", "Boström", "Schölkopf", "Nguyễn", "Søgaard", "Gödel", "Erdős",
+""") + ["Müller", "Boström", "Schölkopf", "Nguyễn", "Søgaard", "Gödel", "Erdős",
                "Pérez", "Muñoz", "Jégou", "Hervé", "Dvořák", "Łojasiewicz", "Çelik",
                "Bostr{\\\"o}m", "M{\\\"u}ller", "Sch{\\\"o}lkopf", "J{\\'e}gou"]
 
-TAGS = """llm rlhf diffusion vision nlp to-read to-cite thesis survey rl theory robotics
+TAGS = _words("""llm rlhf diffusion vision nlp to-read to-cite thesis survey rl theory robotics
 graphs speech audio multimodal efficiency quantization agents reasoning code math safety
 alignment interpretability privacy federated benchmark dataset retrieval rag optimization
 bayesian causality medical biology chemistry physics quantum systems databases compilers
 security fairness evaluation pretraining finetuning distillation moe long-context
-""".split()
+""")
 
-SYLLABLES = ("ka ro mi tu ne sa lo vi de xa qu ze pri tra mon gel bor fin lex tor cla syn dra "
+SYLLABLES = _words("ka ro mi tu ne sa lo vi de xa qu ze pri tra mon gel bor fin lex tor cla syn dra "
              "vor hel nim pax rud sol tem ul yen wat zor bri cen dul fer gim hox jur kel lum "
-             "nor pel ris sta tul vex wix yor zan").split()
+             "nor pel ris sta tul vex wix yor zan")
 
 SOURCES = ("hf", "arxiv", "bibtex", "manual")
 STATUSES = ("inbox", "queued", "reading", "read", "dismissed")

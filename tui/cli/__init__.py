@@ -32,9 +32,10 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register() -> None:
-    from tui.cli import library
+    from tui.cli import library, search
 
     library.register(cli)
+    search.register(cli)
 
 
 _register()

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from storage.db import Library, open_library, resolve_db_path
+from storage.db import open_library, resolve_db_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
