@@ -53,8 +53,11 @@ CANDIDATES_MIN = 200  # candidates ranked per tier, at least (4 x limit when mor
 KNOWN_SOURCES = ("hf", "arxiv", "doi", "page", "bibtex", "manual")
 # Words nearly every abstract has: looking them up there costs much and narrows nothing, so
 # outside the short fields they are checked on the candidates instead.
-COMMON_WORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "in", "into", "is", "it", "its", "no", "not", "of", "on", "or", "our", "than", "that", "the", "their", "this", "to", "under", "using", "via", "we", "with"])
+COMMON_WORDS = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "in",
+    "into", "is", "it", "its", "no", "not", "of", "on", "or", "our", "than", "that", "the",
+    "their", "this", "to", "under", "using", "via", "we", "with"
+])
 BROAD = 5_000  # a qualifier allowing more papers than this is checked row by row
 
 
@@ -132,14 +135,16 @@ class Vocabulary:
         return hi - lo
 
     def expand(self, word: str, typing: bool) -> Expansion:
+        """The near spellings of ``word`` in the vocabulary (remembered)."""
         key = (word, typing)
-        found = self._expansions.get(key)
-        if found is None:
-            found = self._expand(word, typing)
-            if len(self._expansions) > 4096:
-                self._expansions.clear()
-            self._expansions[key] = found
-        return found
+        with _vocab_lock:  # another thread may be adding words
+            found = self._expansions.get(key)
+            if found is None:
+                found = self._expand(word, typing)
+                if len(self._expansions) > 4096:
+                    self._expansions.clear()
+                self._expansions[key] = found
+            return found
 
     def _expand(self, word: str, typing: bool) -> Expansion:
         exp = Expansion(word)
@@ -203,9 +208,11 @@ def _vocabulary(db: sqlite3.Connection) -> Vocabulary:
     key = _db_identity(db)
     with _vocab_lock:
         vocab = _vocabularies.get(key)
-        if vocab is not None and vocab.generation == generation:
+        if vocab is not None and vocab.generation >= generation:
+            # Current, or newer than this session's snapshot (more words never hurt: a word
+            # that is gone only expands to nothing).
             return vocab
-        if vocab is None or vocab.generation > generation:
+        if vocab is None:
             vocab = Vocabulary()
             docs = dict(db.execute("SELECT term, doc FROM search_vocab").fetchall())
             vocab.add(docs, docs)
