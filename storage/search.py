@@ -40,7 +40,7 @@ from reader.errors import BadInput
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
-__all__ = ["SearchHit", "search_papers", "index_problems", "clear_caches"]
+__all__ = ["SearchHit", "search_papers", "index_problems", "rebuild_index", "clear_caches"]
 
 FIELDS = ("title", "authors", "tags", "ids", "abstract", "notes")  # by weight, highest first
 FIELD_WEIGHT = {"title": 1.0, "authors": 0.9, "tags": 0.8, "ids": 0.8, "abstract": 0.6,
@@ -225,17 +225,24 @@ def _vocabulary(db: sqlite3.Connection) -> Vocabulary:
         return vocab
 
 
-def index_problems(db: sqlite3.Connection) -> list[str]:
-    """What is wrong with the search index, if anything: rows that differ from the library's
-    text, and FTS5's own integrity check of both indexes."""
+def index_problems(db: sqlite3.Connection, *, thorough: bool = False) -> list[str]:
+    """What is wrong with the search index, if anything: papers without a search row (or rows
+    without a paper), FTS5's own integrity check of both indexes, and with ``thorough`` rows
+    whose text differs from the library's (that recomputes every paper's folded text: seconds
+    on a big library)."""
     problems = []
-    cols = "id, title, authors, tags, abstract, notes, ids"
-    stale = db.execute(f"SELECT count(*) FROM (SELECT {cols} FROM search_source EXCEPT "
-                       f"SELECT {cols} FROM search_doc)").fetchone()[0]
-    extra = db.execute(f"SELECT count(*) FROM (SELECT {cols} FROM search_doc EXCEPT "
-                       f"SELECT {cols} FROM search_source)").fetchone()[0]
-    if stale or extra:
-        problems.append(f"search index out of date: {stale} paper(s) missing or stale, "
+    missing = db.execute("SELECT count(*) FROM paper p WHERE NOT EXISTS "
+                         "(SELECT 1 FROM search_doc d WHERE d.id = p.id)").fetchone()[0]
+    extra = db.execute("SELECT count(*) FROM search_doc d WHERE NOT EXISTS "
+                       "(SELECT 1 FROM paper p WHERE p.id = d.id)").fetchone()[0]
+    if thorough:
+        missing += db.execute(
+            "SELECT count(*) FROM search_source s JOIN search_doc d ON d.id = s.id WHERE "
+            + " OR ".join(f"d.{c} IS NOT s.{c}"
+                          for c in ("title", "authors", "tags", "abstract", "notes", "ids"))
+        ).fetchone()[0]
+    if missing or extra:
+        problems.append(f"search index out of date: {missing} paper(s) missing or stale, "
                         f"{extra} row(s) left over")
     for table in ("search_all", "search_short"):
         try:
@@ -243,6 +250,27 @@ def index_problems(db: sqlite3.Connection) -> list[str]:
         except sqlite3.DatabaseError as err:
             problems.append(f"search index {table}: {err}")
     return problems
+
+
+def rebuild_index(session: Session) -> int:
+    """Recompute the whole search index from the library, in the session's (write)
+    transaction. Returns the number of papers indexed."""
+    db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                          "AND tbl_name = 'search_doc'").fetchall()
+    for name, _sql in triggers:
+        db.execute(f"DROP TRIGGER {name}")
+    cols = "title, authors, tags, abstract, notes, ids"
+    db.execute("DELETE FROM search_doc")
+    db.execute(f"INSERT INTO search_doc (id, {cols}, seq) SELECT id, {cols}, "
+               "(SELECT generation + 1 FROM search_state) FROM search_source")
+    for table in ("search_all", "search_short"):
+        db.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
+        db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+    for _name, sql in triggers:
+        db.execute(sql)
+    db.execute("UPDATE search_state SET generation = generation + 1")
+    return int(db.execute("SELECT count(*) FROM search_doc").fetchone()[0])
 
 
 def clear_caches() -> None:

@@ -11,7 +11,7 @@ from reader.errors import BadInput
 from reader.record import PaperRecord
 from storage import library as ops
 from storage.db import Library
-from storage.search import SearchHit, index_problems, search_papers
+from storage.search import SearchHit, index_problems, rebuild_index, search_papers
 
 
 def hits(lib: Library, query: str, **kw: object) -> list[SearchHit]:
@@ -25,7 +25,8 @@ def keys(lib: Library, query: str, **kw: object) -> list[str]:
 
 def problems(lib: Library) -> list[str]:
     with lib.read() as session:
-        return index_problems(session.connection().connection.driver_connection)
+        return index_problems(session.connection().connection.driver_connection,
+                              thorough=True)
 
 
 # ---------------------------------------------------------------- words
@@ -335,6 +336,31 @@ def test_index_follows_delete_and_its_undo(search_lib: Library) -> None:
     assert problems(lib) == []
 
 
+def test_rebuild_index_repairs_a_damaged_index(search_lib: Library) -> None:
+    raw = search_lib.raw()
+    try:
+        raw.execute("DELETE FROM search_doc WHERE id IN (1, 7)")
+        raw.execute("UPDATE search_doc SET title = 'something else' WHERE id = 3")
+        raw.commit()
+    finally:
+        raw.close()
+    assert keys(search_lib, "attention") == ["luong2015effective", "bahdanau2014neural"]
+    assert problems(search_lib) == [
+        "search index out of date: 3 paper(s) missing or stale, 0 row(s) left over"]
+    assert search_lib.check() == [
+        "search index out of date: 2 paper(s) missing or stale, 0 row(s) left over"]
+    with search_lib.write() as session:
+        assert rebuild_index(session) == 18
+    assert problems(search_lib) == [] and search_lib.check() == []
+    assert keys(search_lib, "attention") == ["vaswani2017attention", "luong2015effective",
+                                             "bahdanau2014neural", "ho2020denoising"]
+    assert keys(search_lib, "resdiual") == ["he2016deep"]
+    # Still kept in sync afterwards.
+    with search_lib.action("tag") as session:
+        ops.change_tags(session, paper=ops.find_paper(session, ref="he2016deep"), add=["resnets"])
+    assert keys(search_lib, "resnets") == ["he2016deep"] and problems(search_lib) == []
+
+
 def test_a_search_after_a_change_in_another_connection_sees_it(search_lib: Library) -> None:
     assert keys(search_lib, "platypus") == []
     other = Library(search_lib.path)
@@ -346,3 +372,28 @@ def test_a_search_after_a_change_in_another_connection_sees_it(search_lib: Libra
         other.close()
     # The vocabulary this process holds learns the new words: near spellings work at once.
     assert keys(search_lib, "platypsu") == ["monotremeplatypus"]
+
+
+# ---------------------------------------------------------------- garbage in
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+QUERY_PARTS = st.sampled_from([
+    "attention", "atention", "-", '"', "'", ":", "tag:", "tag:llm", "-tag:x", "year:", "year:20",
+    "year:2020..", "..", "is:starred", "status:", "day:2024-06-16", "source:hf", "author:",
+    "AND", "OR", "NOT", "NEAR", "*", "(", ")", "^", "{", "}", "\\", "\x00", "é", "ß", "中文",
+    "x²", "ﬁ", "😀", "a", "", " ", "  ",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(QUERY_PARTS, st.text(max_size=12)), max_size=8))
+def test_any_text_gives_results_or_one_bad_input(search_lib: Library, parts: list[str]) -> None:
+    query = "".join(parts) if len(parts) % 2 else " ".join(parts)
+    try:
+        found = hits(search_lib, query)
+    except BadInput as err:
+        assert "\n" not in str(err) and str(err)
+    else:
+        assert all(isinstance(h.paper.key, str) for h in found)

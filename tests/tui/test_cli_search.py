@@ -129,3 +129,10 @@ def test_the_index_follows_the_other_commands(cli: CliRunnerFn) -> None:
     assert keys(cli, "capybara") == []
     r = cli("db", "check")
     assert r.code == 0 and r.out.endswith(": ok (schema 2, 18 papers)\n")
+
+
+def test_reindex(cli: CliRunnerFn) -> None:
+    r = cli("reindex")
+    assert (r.code, r.out, r.err) == (0, "reindexed 18 papers\n", "")
+    assert cli("db", "check").code == 0
+    assert keys(cli, "atention is al") == ["vaswani2017attention"]

@@ -6,13 +6,14 @@ import click
 
 from storage import library as ops
 from storage.db import Library
-from storage.search import search_papers
+from storage.search import rebuild_index, search_papers
 from tui.cli.common import echo_json, pass_library
 from tui.cli.library import print_papers
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(search)
+    cli.add_command(reindex)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -45,3 +46,13 @@ def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
         echo_json(items)
     else:
         print_papers(items)
+
+
+@click.command()
+@pass_library
+def reindex(lib: Library) -> None:
+    """Rebuild the search index from the library (if `papershelf db check` finds it out of
+    date). Not undoable, and not needed: the index follows every change by itself."""
+    with lib.write() as session:
+        count = rebuild_index(session)
+    click.echo(f"reindexed {count} papers")
