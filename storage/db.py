@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from storage import migrations
 from storage.errors import LibraryError
+from storage.search import sync_index
 
 BUSY_TIMEOUT_S = 30.0
 UNDO_KEEP = 500  # actions kept in the undo log
@@ -139,6 +140,8 @@ class Library:
     def write(self) -> Iterator[Session]:
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
+            session.flush()
+            sync_index(session.connection())
 
     @contextmanager
     def action(self, description: str) -> Iterator[Session]:
@@ -151,6 +154,7 @@ class Library:
             )
             yield session
             session.flush()
+            sync_index(conn)  # re-index the papers this action changed (search index)
             conn.exec_driver_sql("UPDATE undo_action SET open = 0 WHERE open = 1")
             # An action that wrote nothing is not worth an undo step.
             conn.exec_driver_sql(

@@ -129,8 +129,11 @@ def _v1(conn: sqlite3.Connection) -> None:
 # ---------------------------------------------------------------- v2: the search index
 # One row per paper in ``search_doc`` holds its searchable text, folded; two FTS5 indexes use it
 # as external content: ``search_short`` (title, authors, tags: small, typed at most) and
-# ``search_all`` (every field). Triggers on the base tables refresh a paper's row whenever
-# anything it shows changes, so the index follows every write (undo included) with no rebuild.
+# ``search_all`` (every field). Triggers on the base tables put the id of every paper whose text
+# changes in ``search_pending``; the library's write transactions re-index those papers, once
+# each, just before they commit (storage.search.sync_index). So the index follows every write,
+# undo included, with no rebuild, and a paper added with ten authors is indexed once, not
+# eleven times.
 #
 # Folding happens in SQL, not in a Python function, so any connection (the sqlite3 shell, a
 # backup tool, a connection someone opens without papershelf's setup) can still write the
@@ -166,15 +169,9 @@ def _replace_chain(expr: str, pairs: tuple[tuple[str, str], ...]) -> str:
     return expr
 
 
-def _v2_refresh(paper_id: str, when: str = "1") -> str:
-    """SQL (inside a trigger) that recomputes the search row of paper ``paper_id`` (if ``when``)."""
-    cols = ", ".join(V2_ALL_COLUMNS)
-    return (
-        f"DELETE FROM search_doc WHERE id = {paper_id} AND ({when}); "
-        f"INSERT INTO search_doc (id, {cols}, seq) SELECT id, {cols}, "
-        f"(SELECT generation + 1 FROM search_state) FROM search_source "
-        f"WHERE id = {paper_id} AND ({when});"
-    )
+def _v2_queue(paper_id: str, when: str = "1") -> str:
+    """SQL (inside a trigger) that marks paper ``paper_id`` for re-indexing (if ``when``)."""
+    return f"INSERT OR IGNORE INTO search_pending (id) SELECT {paper_id} WHERE {when};"
 
 
 def _v2(conn: sqlite3.Connection) -> None:
@@ -186,6 +183,7 @@ def _v2(conn: sqlite3.Connection) -> None:
         "authors TEXT NOT NULL, tags TEXT NOT NULL, abstract TEXT NOT NULL, notes TEXT NOT NULL, "
         "ids TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0)")
     conn.execute("CREATE INDEX ix_search_doc_seq ON search_doc (seq)")
+    conn.execute("CREATE TABLE search_pending (id INTEGER PRIMARY KEY)")
     # Indexes for the qualifiers (year:, is:starred, day:) and for listing newest first.
     conn.execute("CREATE INDEX ix_paper_year ON paper (year)")
     conn.execute("CREATE INDEX ix_paper_added ON paper (added, id)")
@@ -208,9 +206,15 @@ def _v2(conn: sqlite3.Connection) -> None:
             p.key || ' ' || coalesce(p.arxiv_id, '') || ' ' || coalesce(p.doi, '') || ' '
                 || coalesce(p.year, '') AS ids
         FROM paper p""")
-    text = ", ".join(f"{_replace_chain(c, V2_LATEX)} AS {c}" for c in V2_TEXT_COLUMNS)
+    # Most text has none of these characters: one GLOB scan spares it the replace() calls.
+    latex = "*[" + "".join(sorted({c for old, _ in V2_LATEX for c in old[:1]})) + "]*"
+    letters = "*[" + "".join(old for old, _ in V2_LETTERS) + "]*"
+    text = ", ".join(f"CASE WHEN {c} GLOB {_sql_text(latex)} THEN {_replace_chain(c, V2_LATEX)} "
+                     f"ELSE {c} END AS {c}" for c in V2_TEXT_COLUMNS)
     conn.execute(f"CREATE VIEW search_latex AS SELECT id, {text}, ids FROM search_raw")
-    text = ", ".join(f"{_replace_chain(c, V2_LETTERS)} AS {c}" for c in V2_TEXT_COLUMNS)
+    text = ", ".join(f"CASE WHEN {c} GLOB {_sql_text(letters)} THEN "
+                     f"{_replace_chain(c, V2_LETTERS)} ELSE {c} END AS {c}"
+                     for c in V2_TEXT_COLUMNS)
     conn.execute(f"CREATE VIEW search_source AS SELECT id, {text}, ids FROM search_latex")
 
     cols = ", ".join(V2_ALL_COLUMNS)
@@ -241,31 +245,29 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute(f"CREATE TRIGGER search_doc_au AFTER UPDATE ON search_doc BEGIN "
                  f"{' '.join(dele)} {' '.join(ins)} {bump} END")
 
-    # The base tables -> search_doc.
+    # The base tables -> search_pending (storage.search.sync_index does the re-indexing).
     changed = " OR ".join(f"old.{c} IS NOT new.{c}"
                           for c in ("id", "title", "abstract", "key", "arxiv_id", "doi", "year"))
     triggers = {
-        "search_paper_ai": f"AFTER INSERT ON paper BEGIN {_v2_refresh('new.id')} END",
+        "search_paper_ai": f"AFTER INSERT ON paper BEGIN {_v2_queue('new.id')} END",
         "search_paper_au": (f"AFTER UPDATE ON paper WHEN {changed} BEGIN "
-                            "DELETE FROM search_doc WHERE id = old.id AND old.id IS NOT new.id; "
-                            f"{_v2_refresh('new.id')} END"),
-        "search_paper_ad": "AFTER DELETE ON paper BEGIN DELETE FROM search_doc WHERE id = old.id; END",
+                            f"{_v2_queue('old.id', 'old.id IS NOT new.id')} "
+                            f"{_v2_queue('new.id')} END"),
+        "search_paper_ad": f"AFTER DELETE ON paper BEGIN {_v2_queue('old.id')} END",
         "search_tag_au": (
             "AFTER UPDATE OF name ON tag WHEN old.name IS NOT new.name BEGIN "
-            "DELETE FROM search_doc WHERE id IN (SELECT paper_id FROM paper_tag WHERE tag_id = new.id); "
-            f"INSERT INTO search_doc (id, {cols}, seq) SELECT id, {cols}, "
-            "(SELECT generation + 1 FROM search_state) FROM search_source "
-            "WHERE id IN (SELECT paper_id FROM paper_tag WHERE tag_id = new.id); END"),
+            "INSERT OR IGNORE INTO search_pending (id) "
+            "SELECT paper_id FROM paper_tag WHERE tag_id = new.id; END"),
     }
     for table in ("paper_author", "paper_tag", "note"):
         triggers[f"search_{table}_ai"] = (
-            f"AFTER INSERT ON {table} BEGIN {_v2_refresh('new.paper_id')} END")
+            f"AFTER INSERT ON {table} BEGIN {_v2_queue('new.paper_id')} END")
         triggers[f"search_{table}_au"] = (
             f"AFTER UPDATE ON {table} BEGIN "
-            f"{_v2_refresh('old.paper_id', 'old.paper_id IS NOT new.paper_id')} "
-            f"{_v2_refresh('new.paper_id')} END")
+            f"{_v2_queue('old.paper_id', 'old.paper_id IS NOT new.paper_id')} "
+            f"{_v2_queue('new.paper_id')} END")
         triggers[f"search_{table}_ad"] = (
-            f"AFTER DELETE ON {table} BEGIN {_v2_refresh('old.paper_id')} END")
+            f"AFTER DELETE ON {table} BEGIN {_v2_queue('old.paper_id')} END")
     for name, body in triggers.items():
         conn.execute(f"CREATE TRIGGER {name} {body}")
 

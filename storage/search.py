@@ -1,7 +1,7 @@
 """Search: narrow with SQLite FTS5, rank the few candidates with rapidfuzz.
 
 The index (schema 2, see :mod:`storage.migrations`) is one folded row per paper in ``search_doc``
-and two FTS5 indexes over it, kept in sync by triggers:
+and two FTS5 indexes over it:
 
 * ``search_short``: title, authors, tags (with prefix indexes; small, answers most queries);
 * ``search_all``: title, authors, tags, abstract, notes and ids (citation key, arXiv id, DOI,
@@ -14,6 +14,9 @@ from papers whose words match anywhere. Within the candidates, each word scores 
 matched (title > authors > tags > ids > abstract > notes) and by how closely (exact > prefix >
 one typo > two typos), and the title's similarity to the whole query breaks ties, so the closer
 match ranks first. Qualifiers become plain SQL conditions on the paper.
+
+Triggers queue the papers whose text changes (``search_pending``); :func:`sync_index`, called by
+every write transaction of :class:`storage.db.Library` before it commits, re-indexes each once.
 
 The vocabulary of the short fields is read once per process (from ``search_vocab``) and then
 kept current from the rows that changed (``search_doc.seq``), so a search after a change costs no
@@ -34,13 +37,15 @@ from typing import Any, cast
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
+from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
-__all__ = ["SearchHit", "search_papers", "index_problems", "rebuild_index", "clear_caches"]
+__all__ = ["SearchHit", "search_papers", "sync_index", "index_problems", "rebuild_index",
+           "clear_caches"]
 
 FIELDS = ("title", "authors", "tags", "ids", "abstract", "notes")  # by weight, highest first
 FIELD_WEIGHT = {"title": 1.0, "authors": 0.9, "tags": 0.8, "ids": 0.8, "abstract": 0.6,
@@ -244,12 +249,34 @@ def index_problems(db: sqlite3.Connection, *, thorough: bool = False) -> list[st
     if missing or extra:
         problems.append(f"search index out of date: {missing} paper(s) missing or stale, "
                         f"{extra} row(s) left over")
+    pending = db.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+    if pending:
+        problems.append(f"search index: {pending} paper(s) changed outside papershelf are not "
+                        "indexed yet ('papershelf reindex' indexes them)")
     for table in ("search_all", "search_short"):
         try:
             db.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
         except sqlite3.DatabaseError as err:
             problems.append(f"search index {table}: {err}")
     return problems
+
+
+_DOC_COLUMNS = "title, authors, tags, abstract, notes, ids"
+
+
+def sync_index(conn: Connection) -> int:
+    """Re-index the papers whose text changed in this transaction (``search_pending``, filled by
+    triggers). :class:`storage.db.Library` calls it before every write commits. Returns how many
+    papers were re-indexed."""
+    if conn.exec_driver_sql("SELECT NOT EXISTS (SELECT 1 FROM search_pending)").scalar():
+        return 0
+    conn.exec_driver_sql(
+        "DELETE FROM search_doc WHERE id IN (SELECT id FROM search_pending)")
+    conn.exec_driver_sql(
+        f"INSERT INTO search_doc (id, {_DOC_COLUMNS}, seq) SELECT id, {_DOC_COLUMNS}, "
+        "(SELECT generation + 1 FROM search_state) FROM search_source "
+        "WHERE id IN (SELECT id FROM search_pending)")
+    return int(conn.exec_driver_sql("DELETE FROM search_pending").rowcount)
 
 
 def rebuild_index(session: Session) -> int:
@@ -260,7 +287,8 @@ def rebuild_index(session: Session) -> int:
                           "AND tbl_name = 'search_doc'").fetchall()
     for name, _sql in triggers:
         db.execute(f"DROP TRIGGER {name}")
-    cols = "title, authors, tags, abstract, notes, ids"
+    cols = _DOC_COLUMNS
+    db.execute("DELETE FROM search_pending")
     db.execute("DELETE FROM search_doc")
     db.execute(f"INSERT INTO search_doc (id, {cols}, seq) SELECT id, {cols}, "
                "(SELECT generation + 1 FROM search_state) FROM search_source")

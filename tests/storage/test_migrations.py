@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import storage.db
 from storage import library as ops
 from storage import migrations
 from storage.db import open_library
@@ -41,8 +42,15 @@ def v1_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     library's own operations (papers, LaTeX and accented authors, tags, notes with quotes,
     stars, feed entries, an undo log) plus a pull log."""
     path = tmp_path / "library.db"
+    conn = sqlite3.connect(path)
+    try:
+        assert migrations.migrate(conn, target=1) == [1]
+    finally:
+        conn.close()
     with monkeypatch.context() as m:
+        # The papershelf of schema 1: no later steps, no search index to keep.
         m.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        m.setattr(storage.db, "sync_index", lambda conn: 0)
         lib = open_library(path)
         try:
             load_search_library(lib)

@@ -361,6 +361,30 @@ def test_rebuild_index_repairs_a_damaged_index(search_lib: Library) -> None:
     assert keys(search_lib, "resnets") == ["he2016deep"] and problems(search_lib) == []
 
 
+def test_changes_written_outside_papershelf_are_indexed_by_the_next_write(
+        search_lib: Library) -> None:
+    raw = search_lib.raw()  # like the sqlite3 shell: the triggers run, nothing re-indexes
+    try:
+        raw.execute("INSERT INTO note (paper_id, body, created, updated) VALUES "
+                    "(3, 'compare with highway networks', '2024-06-16', '2024-06-16')")
+        raw.commit()
+    finally:
+        raw.close()
+    assert keys(search_lib, "highway") == []
+    assert problems(search_lib) == [
+        "search index out of date: 1 paper(s) missing or stale, 0 row(s) left over",
+        "search index: 1 paper(s) changed outside papershelf are not indexed yet "
+        "('papershelf reindex' indexes them)"]
+    assert search_lib.check() == [
+        "search index: 1 paper(s) changed outside papershelf are not indexed yet "
+        "('papershelf reindex' indexes them)"]
+    with search_lib.action("star") as session:  # any write of papershelf's catches up
+        ops.set_starred(session, paper=ops.find_paper(session, ref="luong2015effective"),
+                        starred=True)
+    assert keys(search_lib, "highway") == ["he2016deep"]
+    assert problems(search_lib) == []
+
+
 def test_a_search_after_a_change_in_another_connection_sees_it(search_lib: Library) -> None:
     assert keys(search_lib, "platypus") == []
     other = Library(search_lib.path)
