@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from storage import migrations
 from storage.errors import LibraryError
-from storage.search import sync_index
+from storage.search import index_problems, sync_index
 
 BUSY_TIMEOUT_S = 30.0
 UNDO_KEEP = 500  # actions kept in the undo log
@@ -208,8 +208,6 @@ class Library:
                 "AND source NOT IN ('page', 'manual')").fetchone()[0]
             if orphans:
                 problems.append(f"{orphans} pulled or imported paper(s) have no authors")
-            from storage.search import index_problems
-
             problems += index_problems(conn)
             return problems
         finally:
