@@ -3,9 +3,15 @@ ranking, qualifiers, and the index following every kind of change, undo included
 
 from __future__ import annotations
 
+import json
+import random
 import threading
+import unicodedata
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reader.errors import BadInput
 from reader.record import PaperRecord
@@ -400,9 +406,6 @@ def test_a_search_after_a_change_in_another_connection_sees_it(search_lib: Libra
 
 # ---------------------------------------------------------------- garbage in
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 QUERY_PARTS = st.sampled_from([
     "attention", "atention", "-", '"', "'", ":", "tag:", "tag:llm", "-tag:x", "year:", "year:20",
     "year:2020..", "..", "is:starred", "status:", "day:2024-06-16", "source:hf", "author:",
@@ -421,3 +424,40 @@ def test_any_text_gives_results_or_one_bad_input(search_lib: Library, parts: lis
         assert "\n" not in str(err) and str(err)
     else:
         assert all(isinstance(h.paper.key, str) for h in found)
+
+
+# ---------------------------------------------------------------- real papers
+
+
+def test_real_daily_papers_titles_and_accented_authors(lib: Library,
+                                                       shared_fixtures: Path) -> None:
+    """The papers of a real Hugging Face Daily Papers response (14 papers, accented authors of
+    the Mistral paper): each is found by its title typed with a slip, and each accented author
+    by the name typed without accents."""
+    items = json.loads((shared_fixtures / "hf" / "daily_papers_2026-01-14.json").read_text(
+        encoding="utf-8"))
+    ids = {}
+    with lib.action("add") as session:
+        for item in items:
+            paper = item["paper"]
+            ids[paper["id"]] = ops.merge_record(session, record=PaperRecord(
+                title=paper["title"], authors=[a["name"] for a in paper["authors"]],
+                abstract=paper["summary"], arxiv_id=paper["id"], source="hf")).paper.id
+    rng = random.Random(5)
+    for item in items:
+        paper = item["paper"]
+        words = [w for w in paper["title"].lower().split() if w.isalpha()]
+        long_words = [i for i, w in enumerate(words) if len(w) >= 5]
+        if long_words:
+            i = rng.choice(long_words)
+            j = rng.randrange(1, len(words[i]) - 1)
+            words[i] = words[i][:j] + words[i][j + 1] + words[i][j] + words[i][j + 2:]
+        query = " ".join(words)
+        assert hits(lib, query)[0].paper_id == ids[paper["id"]], (query, paper["title"])
+    accented = [(a["name"], item["paper"]["id"]) for item in items
+                for a in item["paper"]["authors"] if not a["name"].isascii()]
+    assert len(accented) >= 10
+    for name, arxiv_id in accented:
+        plain = "".join(c for c in unicodedata.normalize("NFKD", name) if c.isascii())
+        assert ids[arxiv_id] in [h.paper_id for h in hits(lib, plain)], name
+        assert ids[arxiv_id] in [h.paper_id for h in hits(lib, f"author:{name.split()[-1]}")]
