@@ -3,10 +3,14 @@ following the other commands (add, tag, note, rm, undo)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from tests.conftest import CliRunnerFn
 from tests.storage.search_data import search_lib, search_template
+
+CliRunnerFn = Callable[..., Any]  # the ``cli`` fixture of tests/conftest.py
 
 __all__ = ["search_lib", "search_template"]
 
