@@ -26,6 +26,7 @@ from sqlmodel import Session
 from reader.errors import BadInput
 from storage import migrations
 from storage.errors import LibraryError
+from storage.search import index_problems, sync_index
 
 BUSY_TIMEOUT_S = 30.0
 UNDO_KEEP = 500  # actions kept in the undo log
@@ -297,6 +298,8 @@ class Library:
         with translate_errors(self.path), Session(self._writer, expire_on_commit=False) as session, \
                 session.begin():
             yield session
+            session.flush()
+            sync_index(session.connection())
 
     @contextmanager
     def action(self, description: str) -> Iterator[Session]:
@@ -310,6 +313,7 @@ class Library:
             )
             yield session
             session.flush()
+            sync_index(conn)  # re-index the papers this action changed (search index)
             conn.exec_driver_sql("UPDATE undo_action SET open = 0 WHERE open = 1")
             # An action that wrote nothing is not worth an undo step.
             conn.exec_driver_sql(
@@ -353,6 +357,7 @@ class Library:
                 "AND source NOT IN ('page', 'manual')").fetchone()[0]
             if orphans:
                 problems.append(f"{orphans} pulled or imported paper(s) have no authors")
+            problems += index_problems(conn)
             return problems
         except sqlite3.DatabaseError as err:
             if not _is_file_error(err):
