@@ -279,7 +279,7 @@ def test_import_usage(cli: CliRunnerFn) -> None:
     r = cli("import")
     assert r.code == 2 and "give the .bib FILE to import (or --page FILE)" in r.err
     r = cli("import", str(SAMPLE), "--resolve")
-    assert r.code == 2 and "--resolve goes with --page FILE" in r.err
+    assert r.code == 2 and "--resolve and --year go with --page FILE" in r.err
     r = cli("import", str(SAMPLE), "--page", str(SAMPLE))
     assert r.code == 2 and "--page FILE imports a saved page" in r.err
 

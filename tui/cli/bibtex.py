@@ -256,12 +256,14 @@ def _import(lib: Library, file: Path, parsed: BibParse, *, status: str,
                                                "change nothing.")
 @click.option("--status", "status_", type=STATUS_CHOICE, default=IMPORT_STATUS,
               show_default=True, help="Status of the papers the file adds.")
-@click.option("--page", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--page", type=click.Path(path_type=Path), metavar="FILE",
               help="Import a saved Daily Papers page (HTML or copied text) instead of a .bib.")
 @click.option("--resolve", is_flag=True, help="With --page: look the papers up online.")
+@click.option("--year", type=click.IntRange(1991, 2100),
+              help="With --page: year of dates written without one (default: this year).")
 @pass_library
 def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, page: Path | None,
-               resolve: bool) -> int:
+               resolve: bool, year: int | None) -> int:
     """Import a .bib file: each entry is merged into the library (no duplicates; the file's
     keys are kept when free). Entries that cannot be read are reported with their line."""
     if page is not None:
@@ -270,10 +272,9 @@ def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, pag
                                    "no --dry-run with it")
         from tui.cli.pull import import_page  # the saved-page reader's command
 
-        result = import_page(lib, page, resolve=resolve)
-        return result if isinstance(result, int) else 0
-    if resolve:
-        raise click.UsageError("--resolve goes with --page FILE")
+        return import_page(lib, page, resolve=resolve, year=year)
+    if resolve or year is not None:
+        raise click.UsageError("--resolve and --year go with --page FILE")
     if file is None:
         raise click.UsageError("give the .bib FILE to import (or --page FILE)")
     with _bulk():
