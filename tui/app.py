@@ -30,7 +30,7 @@ from storage import views
 from storage.db import Library, utcnow
 from storage.views import Counts, View
 from tui.config import Config, load_config
-from tui.services import ExportReport, ExportRequest, NotAvailable, PullReport, Services, open_url
+from tui.services import ExportReport, ExportRequest, PullReport, Services, open_url
 from tui.widgets.detail import DetailPane, NoteCard
 from tui.widgets.paper_list import PaperList
 from tui.widgets.search_box import SearchBox
@@ -120,6 +120,7 @@ class MainScreen(Screen[None]):
         self.counts: Counts | None = None
         self.loaded = False
         self.pulling = False
+        self.pulling_what = ""  # what the pull is fetching, for the status line
         self._had_paper = False
 
     # ------------------------------------------------------------ plumbing
@@ -238,6 +239,8 @@ class MainScreen(Screen[None]):
         marked = len(self.papers.marked)
         if marked:
             text += f" · {marked} marked (esc clears)"
+        if self.pulling:
+            text += f" · pulling {self.pulling_what}…" if self.pulling_what else " · pulling…"
         self.query_one("#list-status", Static).update(text)
 
     def reload(self, *, keep: int | None = None, index: int | None = None) -> None:
@@ -605,8 +608,7 @@ class MainScreen(Screen[None]):
         ids = ids if ids is not None else self.targets()
         if not ids:
             return
-        dialog = ExportDialog(ids, config=self.shelf.config, what=what or self._what(ids),
-                              available=self.shelf.services.can_export())
+        dialog = ExportDialog(ids, config=self.shelf.config, what=what or self._what(ids))
         self.app.push_screen(dialog, self._export)
 
     def export_tag(self, tag: str) -> None:
@@ -626,7 +628,8 @@ class MainScreen(Screen[None]):
         from tui.screens.dialogs import PreviewScreen
 
         if request.target == "preview":
-            self.app.push_screen(PreviewScreen(f"BibTeX of {len(request.paper_ids)} papers",
+            n = len(request.paper_ids)
+            self.app.push_screen(PreviewScreen(f"BibTeX of {n} paper{'s' if n != 1 else ''}",
                                                report.text or ""))
         else:
             self.notify(report.summary(), title="Exported", timeout=6)
@@ -648,9 +651,11 @@ class MainScreen(Screen[None]):
         if self.pulling:
             return
         self.pulling = True
+        self.pulling_what = ""
         bar = self.query_one("#pull-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
+        self._update_status()
         self.refresh_bindings()
         self.pull(day)
 
@@ -684,17 +689,21 @@ class MainScreen(Screen[None]):
 
     def _pull_progress(self, done: int, total: int, what: str) -> None:
         self.query_one("#pull-progress", ProgressBar).update(total=total or None, progress=done)
-        self.query_one("#list-status", Static).update(f"Pulling {what}…")
+        self.pulling_what = what
+        self._update_status()
         self.reload()  # new papers appear as they arrive
 
     def _pull_finished(self) -> None:
         self.pulling = False
         self.query_one("#pull-progress").display = False
+        self._update_status()
         self.refresh_bindings()
 
     def _pulled(self, report: PullReport) -> None:
-        severity: SeverityLevel = ("warning" if report.failed or report.errors
-                                   else "information")
+        severity: SeverityLevel = "information"
+        if report.failed or report.errors:  # an error when nothing came, else a warning
+            got = report.new + report.updated + report.unchanged
+            severity = "warning" if got else "error"
         message = report.summary()
         if report.errors:
             message += "\n" + "\n".join(report.errors[:5])
@@ -836,9 +845,7 @@ class PapershelfApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        if isinstance(error, NotAvailable):
-            self.notify(str(error), severity="warning", timeout=6)
-        elif isinstance(error, BadInput | PapershelfError):
+        if isinstance(error, BadInput | PapershelfError):
             self.notify(str(error), severity="error", timeout=8)
         else:
             self.log.error(f"worker {event.worker.name} failed: {error!r}")

@@ -1,15 +1,10 @@
-"""Search as you type, marks, export (through the services seam), and copying keys."""
+"""Search as you type, marks, copying and renaming keys, links, undo, live changes (export:
+test_app_export.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.widgets import Input
-
-from tui.config import Config
-from tui.screens.dialogs import ExportDialog, PreviewScreen
-from tui.services import ExportReport, ExportRequest, Services
 
 
 async def test_search_box_filters_as_you_type_and_esc_clears(sample, make_app):
@@ -60,74 +55,6 @@ async def test_a_new_keystroke_cancels_the_pending_search(sample, make_app):
         await settle(pilot)
         assert calls == ["mix"]  # the debounced worker only searched once, for the last text
         assert [app.main.papers.row(p).key for p in app.main.papers.ids] == ["jiang2024mixtral"]
-
-
-class RecordingServices(Services):
-    """The app's services with export recorded (the real export lands with the BibTeX issue)."""
-
-    def __init__(self, lib, config=None):
-        super().__init__(lib, config)
-        self.requests: list[ExportRequest] = []
-
-    def can_export(self) -> bool:
-        return True
-
-    def export(self, request: ExportRequest) -> ExportReport:
-        self.requests.append(request)
-        if request.target == "preview":
-            return ExportReport(text="@misc{key,\n}\n")
-        return ExportReport(path=request.path, added=["a", "b"])
-
-
-async def test_export_without_the_engine_says_so(sample, make_app):
-    # SEAM(export): replace with a test of the real export once services.export works.
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "e")
-        assert isinstance(app.screen, ExportDialog)
-        assert "BibTeX export is not in this build yet." in screen_text(app)
-        await press(pilot, "ctrl+s")
-        assert any("not available in this build" in n for n in notifications(app))
-        await press(pilot, "C")
-        assert any("Copying BibTeX needs the export engine" in n for n in notifications(app))
-
-
-async def test_export_marked_papers_to_a_file(lib, sample, make_app, tmp_path: Path):
-    services = RecordingServices(lib)
-    app = make_app(services=services, config=Config(export_file=tmp_path / "paper" / "refs.bib",
-                                                    export_style="biblatex"))
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        papers = app.main.papers
-        first, second = papers.ids[0], papers.ids[2]
-        await press(pilot, "space", "down", "space")
-        await press(pilot, "e")
-        assert "Export 2 papers as BibTeX" in screen_text(app)
-        dialog = app.screen
-        merge = dialog.query_one("#target-merge")
-        assert not merge.disabled
-        assert str(merge.label) == f"Merge into {tmp_path / 'paper' / 'refs.bib'}"
-        assert "Merge into /tmp/" in screen_text(app)
-        dialog.query_one("#target-file").value = True
-        dialog.query_one("#export-path", Input).value = str(tmp_path / "out.bib")
-        await press(pilot, "ctrl+s")
-        assert services.requests == [ExportRequest([first, second], "file", style="biblatex",
-                                                   path=tmp_path / "out.bib")]
-        assert f"wrote 2 entries to {tmp_path / 'out.bib'}" in notifications(app)
-        # Merge into the configured file, bibtex style.
-        await press(pilot, "e")
-        app.screen.query_one("#target-merge").value = True
-        app.screen.query_one("#style-bibtex").value = True
-        await press(pilot, "ctrl+s")
-        assert services.requests[-1] == ExportRequest(
-            [first, second], "merge", style="bibtex", path=tmp_path / "paper" / "refs.bib")
-        # A preview shows the text, c copies it.
-        await press(pilot, "e", "ctrl+s")
-        assert isinstance(app.screen, PreviewScreen)
-        assert "@misc{key," in screen_text(app)
-        await press(pilot, "c")
-        assert app.clipboard == "@misc{key,\n}\n"
 
 
 async def test_copy_and_rename_the_citation_key(lib, sample, make_app):
