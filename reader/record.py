@@ -14,7 +14,9 @@ from datetime import date
 # New-style arXiv ids (0704.0001 .. 2612.99999) and old-style ones (astro-ph/0601001, math.GT/0309136).
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
-ARXIV_ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$", re.IGNORECASE)
+# ASCII digits only (\d would take any script's digits); versions up to 999.
+ARXIV_ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d{{1,3}}))?$",
+                         re.IGNORECASE | re.ASCII)
 ARXIV_DOI_RE = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
 
 
@@ -45,10 +47,14 @@ def normalise_doi(value: str | None) -> str | None:
     if not value:
         return None
     text = value.strip()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-                   "http://dx.doi.org/", "doi:"):
-        if text.lower().startswith(prefix):
-            text = text[len(prefix):]
+    stripped = True
+    while stripped:  # until none is left, so that normalising twice changes nothing
+        stripped = False
+        for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
+                       "http://dx.doi.org/", "doi:"):
+            if text.lower().startswith(prefix):
+                text = text[len(prefix):].strip()
+                stripped = True
     text = text.strip().lower()
     return text or None
 

@@ -52,7 +52,7 @@ def find_paper(session: Session, *, ref: str | int) -> Paper:
     """A paper by citation key or numeric id."""
     text = str(ref).strip()
     paper = session.exec(select(Paper).where(Paper.key == text)).first()
-    if paper is None and text.isdigit():
+    if paper is None and text.isascii() and text.isdigit() and len(text) < 19:  # an SQLite int
         paper = session.get(Paper, int(text))
     if paper is None:
         raise UnknownPaper(text)
@@ -490,9 +490,15 @@ def clean_tag(name: str) -> str:
     return tag
 
 
+def _tag_named(name: str) -> Any:
+    """Tag names compare as the unique index does (the column's NOCASE collation: ASCII letters
+    without case), so a lookup never misses a tag the index would call the same."""
+    return col(Tag.name) == " ".join(name.split())
+
+
 def get_or_create_tag(session: Session, *, name: str) -> Tag:
     name = clean_tag(name)
-    tag = session.exec(select(Tag).where(func.lower(Tag.name) == name.lower())).first()
+    tag = session.exec(select(Tag).where(_tag_named(name))).first()
     if tag is None:
         tag = Tag(name=name)
         session.add(tag)
@@ -511,7 +517,7 @@ def change_tags(
             session.add(PaperTag(paper_id=_id(paper), tag_id=_tag_id(tag)))
             changed = True
     for name in remove:
-        old = session.exec(select(Tag).where(func.lower(Tag.name) == name.strip().lower())).first()
+        old = session.exec(select(Tag).where(_tag_named(name))).first()
         if old is None:
             continue
         link = session.get(PaperTag, (_id(paper), old.id))
@@ -547,11 +553,11 @@ def tag_counts(session: Session) -> list[tuple[str, int]]:
 def rename_tag(session: Session, *, old: str, new: str) -> int:
     """Rename tag ``old`` to ``new``; when ``new`` exists already, the two are merged. Returns
     the number of papers that carry the tag afterwards."""
-    source = session.exec(select(Tag).where(func.lower(Tag.name) == old.strip().lower())).first()
+    source = session.exec(select(Tag).where(_tag_named(old))).first()
     if source is None:
         raise BadInput(f"no tag named {old!r}")
     new = clean_tag(new)
-    target = session.exec(select(Tag).where(func.lower(Tag.name) == new.lower())).first()
+    target = session.exec(select(Tag).where(_tag_named(new))).first()
     if target is None or target.id == source.id:
         source.name = new
         session.add(source)
@@ -683,7 +689,7 @@ def _filter_papers(query: Any, *, status: str | None, tag: str | None, include_d
     if tag is not None:
         query = query.where(col(Paper.id).in_(
             select(PaperTag.paper_id).join(Tag, col(Tag.id) == PaperTag.tag_id)
-            .where(func.lower(Tag.name) == tag.strip().lower())))
+            .where(_tag_named(tag))))
     if starred is not None:
         query = query.where(Paper.starred == starred)
     return query

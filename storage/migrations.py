@@ -126,8 +126,154 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta (name, value) VALUES ('application', 'papershelf')")
 
 
+# ---------------------------------------------------------------- v2: the search index
+# One row per paper in ``search_doc`` holds its searchable text, folded; two FTS5 indexes use it
+# as external content: ``search_short`` (title, authors, tags: small, typed at most) and
+# ``search_all`` (every field). Triggers on the base tables put the id of every paper whose text
+# changes in ``search_pending``; the library's write transactions re-index those papers, once
+# each, just before they commit (storage.search.sync_index). So the index follows every write,
+# undo included, with no rebuild, and a paper added with ten authors is indexed once, not
+# eleven times.
+#
+# Folding happens in SQL, not in a Python function, so any connection (the sqlite3 shell, a
+# backup tool, a connection someone opens without papershelf's setup) can still write the
+# library: nested replace() calls turn LaTeX accents (Bostr{\"o}m) and letters Unicode does not
+# decompose (ß, ø, ł, ...) into plain letters, and the unicode61 tokenizer with
+# remove_diacritics 2 folds case and accents (Boström -> bostrom). storage/query.py
+# ``index_words`` applies the same steps to a query. These tuples are frozen with schema 2: a
+# change is a new migration.
+
+V2_LATEX = (
+    ("\\c{", "{"), ("\\v{", "{"), ("\\u{", "{"), ("\\H{", "{"), ("\\k{", "{"),
+    ("\\r{", "{"), ("\\d{", "{"), ("\\b{", "{"), ("\\t{", "{"),
+    ('\\"', ""), ("\\'", ""), ("\\`", ""), ("\\^", ""), ("\\~", ""), ("\\=", ""),
+    ("\\.", ""), ("\\aa", "a"), ("\\AA", "A"), ("\\", ""), ("{", ""), ("}", ""),
+)
+V2_LETTERS = (
+    ("ß", "ss"), ("ø", "o"), ("Ø", "O"), ("ł", "l"), ("Ł", "L"), ("đ", "d"), ("Đ", "D"),
+    ("æ", "ae"), ("Æ", "AE"), ("œ", "oe"), ("Œ", "OE"), ("ı", "i"), ("þ", "th"), ("Þ", "Th"),
+)
+V2_TOKENIZE = "unicode61 remove_diacritics 2"
+V2_TEXT_COLUMNS = ("title", "authors", "tags", "abstract", "notes")
+V2_ALL_COLUMNS = (*V2_TEXT_COLUMNS, "ids")
+V2_SHORT_COLUMNS = ("title", "authors", "tags")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _replace_chain(expr: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for old, new in pairs:
+        expr = f"replace({expr}, {_sql_text(old)}, {_sql_text(new)})"
+    return expr
+
+
+def _v2_queue(paper_id: str, when: str = "1") -> str:
+    """SQL (inside a trigger) that marks paper ``paper_id`` for re-indexing (if ``when``)."""
+    return f"INSERT OR IGNORE INTO search_pending (id) SELECT {paper_id} WHERE {when};"
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE search_state (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                 "generation INTEGER NOT NULL)")
+    conn.execute("INSERT INTO search_state (id, generation) VALUES (1, 0)")
+    conn.execute(
+        "CREATE TABLE search_doc (id INTEGER PRIMARY KEY, title TEXT NOT NULL, "
+        "authors TEXT NOT NULL, tags TEXT NOT NULL, abstract TEXT NOT NULL, notes TEXT NOT NULL, "
+        "ids TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0)")
+    conn.execute("CREATE INDEX ix_search_doc_seq ON search_doc (seq)")
+    conn.execute("CREATE TABLE search_pending (id INTEGER PRIMARY KEY)")
+    # Indexes for the qualifiers (year:, is:starred, day:) and for listing newest first.
+    conn.execute("CREATE INDEX ix_paper_year ON paper (year)")
+    conn.execute("CREATE INDEX ix_paper_added ON paper (added, id)")
+    conn.execute("CREATE INDEX ix_paper_starred ON paper (id) WHERE starred = 1")
+    conn.execute("CREATE INDEX ix_feed_entry_day ON feed_entry (day)")
+    # The text of each paper, unfolded, then in two folding layers (one deep replace() chain
+    # would overflow SQLite's parser stack).
+    conn.execute("""
+        CREATE VIEW search_raw AS SELECT
+            p.id AS id,
+            p.title AS title,
+            coalesce((SELECT group_concat(name, ' ; ') FROM (SELECT name FROM paper_author
+                      WHERE paper_id = p.id ORDER BY position)), '') AS authors,
+            coalesce((SELECT group_concat(name, ' ; ') FROM (SELECT t.name AS name
+                      FROM paper_tag pt JOIN tag t ON t.id = pt.tag_id
+                      WHERE pt.paper_id = p.id ORDER BY t.name COLLATE NOCASE)), '') AS tags,
+            coalesce(p.abstract, '') AS abstract,
+            coalesce((SELECT group_concat(text, ' ; ') FROM (SELECT coalesce(quote, '') || ' '
+                      || body AS text FROM note WHERE paper_id = p.id ORDER BY id)), '') AS notes,
+            p.key || ' ' || coalesce(p.arxiv_id, '') || ' ' || coalesce(p.doi, '') || ' '
+                || coalesce(p.year, '') AS ids
+        FROM paper p""")
+    # Most text has none of these characters: one GLOB scan spares it the replace() calls.
+    latex = "*[" + "".join(sorted({c for old, _ in V2_LATEX for c in old[:1]})) + "]*"
+    letters = "*[" + "".join(old for old, _ in V2_LETTERS) + "]*"
+    text = ", ".join(f"CASE WHEN {c} GLOB {_sql_text(latex)} THEN {_replace_chain(c, V2_LATEX)} "
+                     f"ELSE {c} END AS {c}" for c in V2_TEXT_COLUMNS)
+    conn.execute(f"CREATE VIEW search_latex AS SELECT id, {text}, ids FROM search_raw")
+    text = ", ".join(f"CASE WHEN {c} GLOB {_sql_text(letters)} THEN "
+                     f"{_replace_chain(c, V2_LETTERS)} ELSE {c} END AS {c}"
+                     for c in V2_TEXT_COLUMNS)
+    conn.execute(f"CREATE VIEW search_source AS SELECT id, {text}, ids FROM search_latex")
+
+    cols = ", ".join(V2_ALL_COLUMNS)
+    conn.execute(f"INSERT INTO search_doc (id, {cols}) SELECT id, {cols} FROM search_source")
+    for name, columns, extra in (("search_all", V2_ALL_COLUMNS, ""),
+                                 ("search_short", V2_SHORT_COLUMNS, ", prefix = '1 2 3'")):
+        conn.execute(
+            f"CREATE VIRTUAL TABLE {name} USING fts5({', '.join(columns)}, content = 'search_doc', "
+            f"content_rowid = 'id', tokenize = '{V2_TOKENIZE}'{extra})")
+        conn.execute(f"INSERT INTO {name} ({name}) VALUES ('rebuild')")
+        # One segment: later writes then merge little (a fresh rebuild leaves many segments).
+        conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
+    conn.execute("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_short, 'row')")
+
+    # search_doc -> the two indexes (external content: a delete names the old values).
+    ins, dele = [], []
+    for name, columns in (("search_all", V2_ALL_COLUMNS), ("search_short", V2_SHORT_COLUMNS)):
+        names = ", ".join(columns)
+        ins.append(f"INSERT INTO {name} (rowid, {names}) VALUES "
+                   f"(new.id, {', '.join('new.' + c for c in columns)});")
+        dele.append(f"INSERT INTO {name} ({name}, rowid, {names}) VALUES "
+                    f"('delete', old.id, {', '.join('old.' + c for c in columns)});")
+    bump = "UPDATE search_state SET generation = generation + 1;"
+    conn.execute(f"CREATE TRIGGER search_doc_ai AFTER INSERT ON search_doc BEGIN "
+                 f"{' '.join(ins)} {bump} END")
+    conn.execute(f"CREATE TRIGGER search_doc_ad AFTER DELETE ON search_doc BEGIN "
+                 f"{' '.join(dele)} {bump} END")
+    conn.execute(f"CREATE TRIGGER search_doc_au AFTER UPDATE ON search_doc BEGIN "
+                 f"{' '.join(dele)} {' '.join(ins)} {bump} END")
+
+    # The base tables -> search_pending (storage.search.sync_index does the re-indexing).
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}"
+                          for c in ("id", "title", "abstract", "key", "arxiv_id", "doi", "year"))
+    triggers = {
+        "search_paper_ai": f"AFTER INSERT ON paper BEGIN {_v2_queue('new.id')} END",
+        "search_paper_au": (f"AFTER UPDATE ON paper WHEN {changed} BEGIN "
+                            f"{_v2_queue('old.id', 'old.id IS NOT new.id')} "
+                            f"{_v2_queue('new.id')} END"),
+        "search_paper_ad": f"AFTER DELETE ON paper BEGIN {_v2_queue('old.id')} END",
+        "search_tag_au": (
+            "AFTER UPDATE OF name ON tag WHEN old.name IS NOT new.name BEGIN "
+            "INSERT OR IGNORE INTO search_pending (id) "
+            "SELECT paper_id FROM paper_tag WHERE tag_id = new.id; END"),
+    }
+    for table in ("paper_author", "paper_tag", "note"):
+        triggers[f"search_{table}_ai"] = (
+            f"AFTER INSERT ON {table} BEGIN {_v2_queue('new.paper_id')} END")
+        triggers[f"search_{table}_au"] = (
+            f"AFTER UPDATE ON {table} BEGIN "
+            f"{_v2_queue('old.paper_id', 'old.paper_id IS NOT new.paper_id')} "
+            f"{_v2_queue('new.paper_id')} END")
+        triggers[f"search_{table}_ad"] = (
+            f"AFTER DELETE ON {table} BEGIN {_v2_queue('old.paper_id')} END")
+    for name, body in triggers.items():
+        conn.execute(f"CREATE TRIGGER {name} {body}")
+
+
 # MIGRATIONS[i] brings a database from version i to version i + 1.
-MIGRATIONS: list[Step] = [_v1]
+MIGRATIONS: list[Step] = [_v1, _v2]
 
 
 def latest_version() -> int:
@@ -136,6 +282,13 @@ def latest_version() -> int:
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def _literal(ref: str) -> str:
+    """SQL that turns the value ``ref`` into an SQL literal. ``quote()`` stops at a NUL
+    character, so text holding one is written as its UTF-8 bytes cast back to text."""
+    return (f"CASE WHEN typeof({ref}) = 'text' AND instr({ref}, char(0)) > 0 "
+            f"THEN 'CAST(' || quote(CAST({ref} AS BLOB)) || ' AS TEXT)' ELSE quote({ref}) END")
 
 
 def install_undo_triggers(conn: sqlite3.Connection) -> None:
@@ -152,9 +305,9 @@ def install_undo_triggers(conn: sqlite3.Connection) -> None:
         for kind in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER IF EXISTS undo_{table}_{kind}")
         insert_sql = f"'DELETE FROM {table} WHERE rowid = ' || new.rowid"
-        sets = " || ', ' || ".join(f"'{c} = ' || quote(old.{c})" for c in cols)
+        sets = " || ', ' || ".join(f"'{c} = ' || {_literal(f'old.{c}')}" for c in cols)
         update_sql = f"'UPDATE {table} SET ' || {sets} || ' WHERE rowid = ' || old.rowid"
-        values = " || ', ' || ".join(f"quote(old.{c})" for c in cols)
+        values = " || ', ' || ".join(_literal(f"old.{c}") for c in cols)
         delete_sql = (
             f"'INSERT INTO {table} (rowid, {', '.join(cols)}) VALUES (' || old.rowid || ', ' || "
             f"{values} || ')'"
@@ -171,10 +324,14 @@ def migrate(conn: sqlite3.Connection, *, target: int | None = None) -> list[int]
     reached. Each step and the trigger refresh run in one transaction."""
     goal = latest_version() if target is None else target
     reached: list[int] = []
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    while version < goal:
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Read inside the write lock: another process may have upgraded the file meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= goal:
+                conn.execute("COMMIT")
+                return reached
             MIGRATIONS[version](conn)
             version += 1
             install_undo_triggers(conn)
@@ -182,7 +339,7 @@ def migrate(conn: sqlite3.Connection, *, target: int | None = None) -> list[int]
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                conn.execute("ROLLBACK")
             raise
         reached.append(version)
-    return reached

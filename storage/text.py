@@ -14,11 +14,19 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _converter = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
 
 
+# pylatexenc takes about 0.1 ms per macro: fine for a title, minutes for megabytes. Longer text
+# (no real title or name is) gets a linear-time strip of commands and braces instead.
+_LATEX_MAX = 10_000
+_LATEX_STRIP = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}$]")
+
+
 @lru_cache(maxsize=65536)
 def latex_to_unicode(text: str) -> str:
     """``Bostr{\\"o}m`` -> ``Boström``; plain text passes through untouched."""
     if not _LATEX_HINT.search(text):
         return text
+    if len(text) > _LATEX_MAX:
+        return _LATEX_STRIP.sub("", text)
     try:
         return str(_converter.latex_to_text(text))
     except Exception:  # pylatexenc is lenient, but never let odd input break folding
@@ -26,6 +34,8 @@ def latex_to_unicode(text: str) -> str:
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     out = "".join(c for c in decomposed if not unicodedata.combining(c))
     # Letters NFKD does not decompose.

@@ -82,9 +82,24 @@ def test_export_needs_a_selection_and_known_papers(shelf: CliRunnerFn, tmp_path:
     assert r.code == 2 and "not both" in r.err
 
 
-def test_export_query_waits_for_the_search_index(shelf: CliRunnerFn) -> None:
-    r = shelf("export", "--query", "tag:to-cite")
-    assert (r.code, r.out, r.err) == (2, "", "papershelf: --query needs the search index\n")
+def test_export_query_selects_what_search_finds(shelf: CliRunnerFn, tmp_path: Path) -> None:
+    # Qualifiers alone list the newest first.
+    assert keys_of(shelf("export", "--query", "tag:to-cite").out) == [
+        "hu2021lora", "vaswani2017attention"]
+    assert keys_of(shelf("export", "--query", "atention is al").out) == ["vaswani2017attention"]
+    assert keys_of(shelf("export", "--query", "tag:to-cite -tag:peft").out) == [
+        "vaswani2017attention"]
+    # Dismissed papers only when the query asks for them, as in `papershelf search`.
+    assert shelf("export", "--query", "residual").code == 2
+    assert keys_of(shelf("export", "--query", "residual status:dismissed").out) == ["he2016deep"]
+    out = tmp_path / "refs.bib"
+    r = shelf("export", "--query", "year:2021", "-o", str(out))
+    assert r.code == 0 and keys_of(out.read_text()) == ["hu2021lora"]
+    r = shelf("export", "--query", "nothing-like-this")
+    assert (r.code, r.out, r.err) == (
+        2, "", "papershelf: no paper matches the query 'nothing-like-this'\n")
+    bad = shelf("export", "--query", "year:20x")
+    assert bad.code == 2 and "year:20x" in bad.err and bad.out == ""
 
 
 def test_export_to_a_new_file(shelf: CliRunnerFn, tmp_path: Path) -> None:
@@ -264,7 +279,7 @@ def test_import_usage(cli: CliRunnerFn) -> None:
     r = cli("import")
     assert r.code == 2 and "give the .bib FILE to import (or --page FILE)" in r.err
     r = cli("import", str(SAMPLE), "--resolve")
-    assert r.code == 2 and "--resolve goes with --page FILE" in r.err
+    assert r.code == 2 and "--resolve and --year go with --page FILE" in r.err
     r = cli("import", str(SAMPLE), "--page", str(SAMPLE))
     assert r.code == 2 and "--page FILE imports a saved page" in r.err
 

@@ -170,7 +170,7 @@ def test_unknown_paper_and_bad_status_are_one_line_exit_2(shelf: CliRunnerFn) ->
 
 @pytest.mark.parametrize("content,needle", [
     (b"this is a text file, not a database\n", "is not a papershelf library (not an SQLite database)"),
-    (b"SQLite format 3\x00" + b"\x00" * 84, "is not a usable papershelf library"),
+    (b"SQLite format 3\x00" + b"\x00" * 84, "is damaged (file is not a database): restore a backup"),
 ])
 def test_unreadable_library_file(cli: CliRunnerFn, db_path: Path, content: bytes, needle: str) -> None:
     db_path.write_bytes(content)
@@ -240,7 +240,9 @@ def test_db_check_reports_damage(shelf: CliRunnerFn, db_path: Path) -> None:
     conn.commit()
     conn.close()
     r = shelf("db", "check")
-    assert r.code == 2 and "paper_tag row" in r.out and "2 problem(s) found" in r.err
+    assert r.code == 2 and "paper_tag row 1 points to a missing paper" in r.out
+    assert "search index: 1 paper(s) changed outside papershelf" in r.out
+    assert "3 problem(s) found" in r.err
 
 
 def test_help_on_every_command(cli: CliRunnerFn) -> None:

@@ -1,4 +1,4 @@
-"""The pulling commands end to end: ``papershelf pull / feed / add ID... / import-page /
+"""The pulling commands end to end: ``papershelf pull / feed / add ID... / import --page /
 resolve`` against a local HTTP server on 127.0.0.1 serving recorded and sample responses."""
 
 from __future__ import annotations
@@ -461,7 +461,7 @@ def test_add_title_and_identifiers_together(cli: CliRunnerFn, server: LocalServe
 
 def test_import_saved_html_page(cli: CliRunnerFn, server: LocalServer) -> None:
     page = DATA / "saved_page.html"
-    r = cli("import-page", str(page))
+    r = cli("import", "--page", str(page))
     assert r.code == 1  # one entry could not be read
     assert r.out == ("saved_page.html: 2 papers (saved page)\n"
                      "new 2, updated 0, unchanged 0, failed 1\n")
@@ -471,7 +471,7 @@ def test_import_saved_html_page(cli: CliRunnerFn, server: LocalServer) -> None:
         ("2406.20002", 1, "inbox"), ("2406.20001", 2, "inbox")]
     assert feed[1]["title"] == 'Quotes "and" <Angles> & Ampersands'
     assert server.requests == []  # no network for a saved page
-    assert cli("import-page", str(page)).out.endswith("new 0, updated 0, unchanged 2, failed 1\n")
+    assert cli("import", "--page", str(page)).out.endswith("new 0, updated 0, unchanged 2, failed 1\n")
 
 
 def test_import_copied_text_and_resolve(cli: CliRunnerFn, server: LocalServer,
@@ -485,7 +485,7 @@ def test_import_copied_text_and_resolve(cli: CliRunnerFn, server: LocalServer,
         {"paper": {"id": "2406.10001", "title": "Sparse Mixtures of Tiny Experts",
                    "authors": [{"name": "Someone Else"}]}}]))
     page = DATA / "copied_page.txt"
-    r = cli("import-page", str(page), "--resolve", "--year", "2024")
+    r = cli("import", "--page", str(page), "--resolve", "--year", "2024")
     assert r.code == 1  # two titles could not be resolved
     got = papers(cli)
     attention = got["1706.03762"]
@@ -532,20 +532,20 @@ def test_resolve_with_nothing_to_do(cli: CliRunnerFn, server: LocalServer) -> No
 
 def test_import_page_bad_files(cli: CliRunnerFn, server: LocalServer, tmp_path: Path) -> None:
     missing = tmp_path / "nope.html"
-    r = cli("import-page", str(missing))
+    r = cli("import", "--page", str(missing))
     assert (r.code, r.err) == (2, f"papershelf: cannot read {missing}: No such file or "
                                   f"directory\n")
     latin = tmp_path / "latin.txt"
     latin.write_bytes(b"Title\nCaf\xe9\n")
-    r = cli("import-page", str(latin))
+    r = cli("import", "--page", str(latin))
     assert (r.code, r.err) == (2, f"papershelf: {latin}:2: not UTF-8 text\n")
     empty = tmp_path / "empty.txt"
     empty.write_text("nothing to see\n")
-    r = cli("import-page", str(empty))
+    r = cli("import", "--page", str(empty))
     assert r.code == 2 and r.err.startswith(f"papershelf: {empty}: no papers found")
     broken = tmp_path / "broken.html"
     broken.write_text('<html>\n<div data-target="DailyPapers" data-props="{oops"></div>\n')
-    r = cli("import-page", str(broken))
+    r = cli("import", "--page", str(broken))
     assert r.code == 2
     assert r.err.startswith(f"papershelf: {broken}:2: the Daily Papers data (data-props) is "
                             f"not valid JSON")

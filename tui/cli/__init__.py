@@ -32,11 +32,12 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register() -> None:
-    from tui.cli import bibtex, library, pull
+    from tui.cli import bibtex, library, pull, search
 
     library.register(cli)
     pull.register(cli)
     bibtex.register(cli)
+    search.register(cli)
 
 
 _register()

@@ -24,6 +24,7 @@ from storage import library as ops
 from storage.db import Library
 from storage.keys import check_key
 from storage.models import STATUSES, Paper
+from storage.search import search_papers
 from tui.cli.common import err, pass_library
 
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
@@ -53,13 +54,19 @@ def register(cli: click.Group) -> None:
 
 
 def _select(session: Any, *, refs: tuple[str, ...], tags: tuple[str, ...], status: str | None,
-            include_all: bool) -> list[tuple[int, str]]:
-    """(id, key) of the papers named (in the order given), then of those the filters match
-    (by key)."""
+            include_all: bool, query: str | None = None) -> list[tuple[int, str]]:
+    """(id, key) of the papers named (in the order given), then of those a search finds (best
+    first), then of those the filters match (by key)."""
     chosen: dict[int, str] = {}
     for ref in refs:
         paper = ops.find_paper(session, ref=ref)
         chosen.setdefault(paper.id or 0, paper.key)
+    if query is not None:
+        hits = search_papers(session, query=query, limit=None)
+        if not hits:
+            raise BadInput(f"no paper matches the query {query!r}")
+        for hit in hits:
+            chosen.setdefault(hit.paper_id, hit.paper.key)
     if tags or status or include_all:
         matched: dict[int, str] = {}
         for tag in tags or (None,):
@@ -138,15 +145,12 @@ def export(lib: Library, refs: tuple[str, ...], tags: tuple[str, ...], status_: 
     """
     if output and into:
         raise click.UsageError("use either -o FILE (a new file) or --into FILE (merge), not both")
-    if query is not None:
-        # TODO(search): select with storage.search.search_papers(session, query=query,
-        # limit=None) and add each hit's .paper to the selection.
-        raise BadInput("--query needs the search index")
-    if not (refs or tags or status_ or include_all):
+    if not (refs or tags or status_ or include_all or query is not None):
         raise click.UsageError("name the papers: KEYS, --tag, --status, --query or --all")
     with _bulk(), lib.read() as session:
         papers = _select(session, refs=refs, tags=tags,
-                         status=status_.lower() if status_ else None, include_all=include_all)
+                         status=status_.lower() if status_ else None, include_all=include_all,
+                         query=query)
         items, also = _items(session, papers, with_tags=with_tags, with_notes=with_notes)
     for note in also:
         click.echo(f"also exported {note}", err=True)
@@ -252,12 +256,14 @@ def _import(lib: Library, file: Path, parsed: BibParse, *, status: str,
                                                "change nothing.")
 @click.option("--status", "status_", type=STATUS_CHOICE, default=IMPORT_STATUS,
               show_default=True, help="Status of the papers the file adds.")
-@click.option("--page", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--page", type=click.Path(path_type=Path), metavar="FILE",
               help="Import a saved Daily Papers page (HTML or copied text) instead of a .bib.")
 @click.option("--resolve", is_flag=True, help="With --page: look the papers up online.")
+@click.option("--year", type=click.IntRange(1991, 2100),
+              help="With --page: year of dates written without one (default: this year).")
 @pass_library
 def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, page: Path | None,
-               resolve: bool) -> int:
+               resolve: bool, year: int | None) -> int:
     """Import a .bib file: each entry is merged into the library (no duplicates; the file's
     keys are kept when free). Entries that cannot be read are reported with their line."""
     if page is not None:
@@ -266,10 +272,9 @@ def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, pag
                                    "no --dry-run with it")
         from tui.cli.pull import import_page  # the saved-page reader's command
 
-        result = import_page(lib, page, resolve=resolve)
-        return result if isinstance(result, int) else 0
-    if resolve:
-        raise click.UsageError("--resolve goes with --page FILE")
+        return import_page(lib, page, resolve=resolve, year=year)
+    if resolve or year is not None:
+        raise click.UsageError("--resolve and --year go with --page FILE")
     if file is None:
         raise click.UsageError("give the .bib FILE to import (or --page FILE)")
     with _bulk():

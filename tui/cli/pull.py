@@ -1,4 +1,4 @@
-"""Pulling papers: ``pull``, ``feed``, ``resolve``, ``import-page``, and the identifiers form of
+"""Pulling papers: ``pull``, ``feed``, ``resolve``, ``import --page``, and the identifiers form of
 ``add`` (:func:`add_identifiers`).
 
 Network work happens outside any write transaction; each day of a pull is then merged in one
@@ -37,7 +37,7 @@ DEFAULT_ARXIV_MAX = 100
 
 
 def register(cli: click.Group) -> None:
-    for command in (pull, feed, resolve, import_page_cmd):
+    for command in (pull, feed, resolve):
         cli.add_command(command)
 
 
@@ -514,18 +514,6 @@ def import_page(lib: Library, path: Path, *, resolve: bool, year: int | None = N
                        f"{len(outcome.unresolved)}")
             code = max(code, outcome.exit_code)
     return code
-
-
-@click.command("import-page")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
-@click.option("--resolve", "resolve_", is_flag=True,
-              help="Look up ids and authors of papers from copied text (Daily Papers search).")
-@click.option("--year", type=click.IntRange(1991, 2100),
-              help="Year of dates written without one (default: this year).")
-@pass_library
-def import_page_cmd(lib: Library, file: Path, resolve_: bool, year: int | None) -> int:
-    """Import a Daily Papers page saved from the browser (HTML) or text copied from one."""
-    return import_page(lib, file, resolve=resolve_, year=year)
 
 
 # ---------------------------------------------------------------- add by identifier

@@ -1,0 +1,356 @@
+"""Search benchmark: 100,000 papers, the query classes of issue 5, a naive baseline, recall.
+
+    python tests/benchmarks/bench_search.py [--papers 100000] [--rebuild] [--baseline-sample 8]
+
+Builds (once; cached under $PAPERSHELF_BENCH_CACHE or the system temp folder) a version-1
+library of synthetic papers (tests/benchmarks/synth.py, fixed seed) and upgrades a copy to the
+current schema, which builds the search index (timed). Then it times ``search_papers`` per
+query class (median and p95, near spellings not remembered between queries), the same queries
+through a naive baseline (rapidfuzz WRatio over title + authors of every paper, in memory), the
+top-3 recall of both on typo'd real titles, adding papers afterwards (incremental), and peak RSS.
+Not collected by pytest (speed is not a test); the latest figures are in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+from rapidfuzz import fuzz, process, utils  # noqa: E402
+
+from reader.record import PaperRecord  # noqa: E402
+from storage import library as ops  # noqa: E402
+from storage import migrations, search  # noqa: E402
+from storage.db import open_library  # noqa: E402
+
+KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+
+
+def _neighbours(c: str) -> str:
+    for r, row in enumerate(KEYBOARD):
+        i = row.find(c)
+        if i >= 0:
+            near = row[max(0, i - 1):i] + row[i + 1:i + 2]
+            for other in (r - 1, r + 1):
+                if 0 <= other < len(KEYBOARD):
+                    near += KEYBOARD[other][max(0, i - 1):i + 1]
+            return near
+    return "etaoin"
+
+
+def typo(word: str, rng: random.Random) -> str:
+    """One realistic typing mistake: a letter dropped, doubled or added, a neighbouring key hit,
+    or two letters swapped."""
+    i = rng.randrange(len(word))
+    kind = rng.choice(("delete", "insert", "substitute", "transpose"))
+    if kind == "delete":
+        return word[:i] + word[i + 1:]
+    if kind == "insert":
+        return word[:i] + rng.choice(_neighbours(word[i]) + word[i]) + word[i:]
+    if kind == "substitute":
+        return word[:i] + rng.choice(_neighbours(word[i])) + word[i + 1:]
+    if i == len(word) - 1:
+        i -= 1
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def typo_query(title: str, rng: random.Random) -> str:
+    """A title as someone remembers and types it: lower case, often only its first words, with
+    one or two typos in words of four letters or more."""
+    words = [w.strip(":,.?!()").lower() for w in title.split()]
+    words = [w for w in words if w]
+    if len(words) > 3 and rng.random() < 0.5:
+        words = words[: rng.randint(3, len(words))]
+    candidates = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not candidates:
+        candidates = [i for i, w in enumerate(words) if len(w) >= 3] or [0]
+    for i in rng.sample(candidates, min(len(candidates), rng.choice((1, 2)))):
+        words[i] = typo(words[i], rng)
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------- the library
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("PAPERSHELF_BENCH_CACHE")
+    path = Path(base) if base else Path(tempfile.gettempdir()) / "papershelf-bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _digest(*files: Path) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def build(n: int, seed: int, rebuild: bool) -> tuple[Path, float, list[synth.SynthPaper]]:
+    corpus = synth.Corpus(seed)
+    t = time.perf_counter()
+    papers = list(corpus.papers(n))
+    print(f"generated {n:,} papers in {time.perf_counter() - t:.1f} s")
+    tag = f"{n}-{seed}-{_digest(HERE / 'synth.py', HERE / 'real_titles.txt')}"
+    v1 = cache_dir() / f"search-v1-{tag}.db"
+    if rebuild or not v1.exists():
+        tmp = v1.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        t = time.perf_counter()
+        synth.write_v1(tmp, papers)
+        os.replace(tmp, v1)
+        print(f"wrote the version-1 library in {time.perf_counter() - t:.1f} s: {v1}")
+    schema = _digest(ROOT / "storage" / "migrations.py")
+    v2 = cache_dir() / f"search-v{migrations.latest_version()}-{tag}-{schema}.db"
+    timing = v2.with_suffix(".build-seconds")
+    if rebuild or not v2.exists() or not timing.exists():
+        tmp = v2.with_suffix(".tmp")
+        shutil.copy(v1, tmp)
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.isolation_level = None
+            t = time.perf_counter()
+            migrations.migrate(conn)
+            seconds = time.perf_counter() - t
+        finally:
+            conn.close()
+        os.replace(tmp, v2)
+        timing.write_text(f"{seconds:.2f}")
+        print(f"built the search index (schema upgrade) in {seconds:.1f} s")
+    else:
+        seconds = float(timing.read_text())
+        print(f"cached library {v2.name}; its index build took {seconds:.1f} s (--rebuild to redo)")
+    return v2, seconds, papers
+
+
+# ---------------------------------------------------------------- queries
+
+
+def query_set(papers: list[synth.SynthPaper], rng: random.Random) -> dict[str, list[str]]:
+    titled = [p for p in papers if p.status != "dismissed"]
+    picks = rng.sample(titled, 400)
+    classes: dict[str, list[str]] = {}
+    exact = []
+    for p in picks[:30]:
+        words = [w.strip(":,.?!()").lower() for w in p.title.split() if len(w) > 2]
+        k = rng.randint(1, min(3, len(words)))
+        start = rng.randrange(len(words) - k + 1)
+        exact.append(" ".join(words[start:start + k]))
+    exact += ["attention", "learning", "diffusion models", "reinforcement learning",
+              "graph neural", "stochastic gradient descent", "language models", "vision",
+              "robust", "quantum"]
+    classes["exact words"] = exact
+    classes["1-2 typos"] = [typo_query(p.title, rng) for p in picks[30:90]]
+    prefixes = []
+    for p in picks[90:98]:
+        text = " ".join(p.title.lower().split()[:2])
+        prefixes += [text[:i] for i in range(1, min(len(text), 14) + 1) if not text[i - 1].isspace()]
+    for p in picks[98:102]:
+        name = p.authors[0].split()[-1].lower()
+        prefixes += [name[:i] for i in range(1, len(name) + 1)]
+    classes["prefixes as typed"] = prefixes
+    authors = []
+    for p in picks[102:132]:
+        name = rng.choice(p.authors)
+        authors.append(name.split()[-1] if rng.random() < 0.6 else name)
+    authors += ["Boström", "bostrom", 'Bostr{\\"o}m', "Schölkopf", "scholkopf", "vaswani",
+                "hinton", "Jégou", "muller", "nguyen"]
+    classes["author names"] = authors
+    classes["qualifiers"] = [
+        "tag:llm", "tag:rlhf year:2024", "is:starred", "is:starred attention", "status:reading",
+        "year:2020..2023 diffusion models", "year:2015.. transformer", "year:..2000 neural",
+        "tag:llm -tag:read author:hinton year:2015..2020", "-tag:read status:queued attention",
+        "source:hf stochastic", "source:arxiv year:2019 graph", "day:2010-01-01..2010-03-01",
+        "day:2012-06-16", "author:vaswani", "author:vaswani attention", "-is:starred learning",
+        "status:read tag:to-cite", "tag:survey -status:read", "tag:thesis optimization",
+        "year:2024 -attention", "author:li year:2018..2020", "tag:vision tag:diffusion",
+        "status:queued,reading robust", "tag:llm year:2020..2022 transformer",
+    ]
+    nomatch = []
+    letters = "bcdfghjklmnpqrstvwxz"
+    for _ in range(15):
+        nomatch.append("".join(rng.choice(letters) for _ in range(rng.randint(5, 9))))
+    nomatch += ["attention qqqzzz", "xylophone quartet", "tag:nonexistent", "author:zzzyqx",
+                "learning zzqx"]
+    classes["no match"] = nomatch
+    return classes
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - t) * 1000, result
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=20240616)
+    parser.add_argument("--rebuild", action="store_true", help="regenerate and rebuild the index")
+    parser.add_argument("--baseline-sample", type=int, default=8,
+                        help="queries per class timed through the baseline (it is slow)")
+    parser.add_argument("--recall-queries", type=int, default=267,
+                        help="typo'd real titles (at most 267)")
+    parser.add_argument("--recall-synthetic", type=int, default=100,
+                        help="typo'd generated titles")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--show-slow", type=int, default=0, metavar="N",
+                        help="print the N slowest queries of each class")
+    args = parser.parse_args()
+
+    cached, build_seconds, papers = build(args.papers, args.seed, args.rebuild)
+    # Work on a copy: the incremental part adds papers.
+    path = cached.with_name("search-work.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.copy(cached, path)
+    rng = random.Random(args.seed)
+    classes = query_set(papers, rng)
+    lib = open_library(path)
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+          " (other work running inflates the times)")
+
+    print(f"\nours: search_papers(limit=50), {args.papers:,} papers")
+    ours: dict[str, list[float]] = {}
+    with lib.read() as session:
+        t, _ = timed(lambda: search.search_papers(session, query="warm up"))
+        print(f"first search in a process (reads the vocabulary): {t:.0f} ms")
+        for name, queries in classes.items():
+            times = []
+            slow = []
+            for q in queries:
+                search.clear_expansions()
+
+                def run(q: str = q) -> list[str]:
+                    return [h.paper.title for h in search.search_papers(session, query=q)]
+
+                ms, _ = timed(run)
+                times.append(ms)
+                slow.append((ms, q))
+            ours[name] = times
+            print(f"  {name:<18} n={len(times):>3}  median {statistics.median(times):6.1f} ms"
+                  f"  p95 {pct(times, 95):6.1f} ms  max {max(times):6.1f} ms")
+            if args.show_slow:
+                for ms, q in sorted(slow, reverse=True)[: args.show_slow]:
+                    print(f"      {ms:6.1f} ms  {q!r}")
+    print(f"peak RSS after our queries: {rss_mb():.0f} MB")
+
+    # Recall: typo'd titles, the intended paper among the first three.
+    recall_rng = random.Random(args.seed + 1)
+    real = [p for p in papers if p.real]
+    made_up = recall_rng.sample([p for p in papers if not p.real], args.recall_synthetic)
+    recall_sets = {
+        "real titles": [(p, typo_query(p.title, recall_rng)) for p in real][: args.recall_queries],
+        "generated titles": [(p, typo_query(p.title, recall_rng)) for p in made_up],
+    }
+    our_recall: dict[str, float] = {}
+    with lib.read() as session:
+        for name, pairs in recall_sets.items():
+            found, misses = 0, []
+            for p, q in pairs:
+                top = [h.paper_id for h in search.search_papers(session, query=q, limit=3,
+                                                                include_dismissed=True)]
+                if p.id in top:
+                    found += 1
+                else:
+                    misses.append((q, p.title))
+            our_recall[name] = found / max(1, len(pairs))
+            print(f"\ntop-3 recall, {len(pairs)} typo'd {name}: ours {our_recall[name]:.1%}")
+            for q, title in misses[:5]:
+                print(f"    missed: {q!r} (wanted {title!r})")
+
+    # Incremental: add papers after the index exists.
+    # Distinct first title words: the same citation key a hundred times would time the key
+    # generator's search for a free suffix, not the index.
+    records = [PaperRecord(title=f"Zebrafish{i:03d} incremental benchmark paper {i}",
+                           authors=["Quentin Zarathustra", "Ada Lovelace"],
+                           abstract="A paper added after the index was built. " * 10,
+                           year=2024, source="manual") for i in range(100)]
+    adds, afters = [], []
+    for i in range(20):
+        t, _ = timed(lambda i=i: _add(lib, records[i:i + 1]))
+        with lib.read() as session:
+            t2, found = timed(lambda i=i: search.search_papers(
+                session, query=f"zarathustra zebrafish{i:03d}"))
+        assert found and found[0].paper.title == records[i].title, found  # type: ignore[index,union-attr]
+        adds.append(t)
+        afters.append(t2)
+    t3, _ = timed(lambda: _add(lib, records[20:]))
+    print(f"\nincremental: adding a paper (one undoable action, merge + index triggers) median "
+          f"{statistics.median(adds):.1f} ms; the next search, which finds it first, median "
+          f"{statistics.median(afters):.1f} ms; 80 papers in one action {t3 / 80:.1f} ms each")
+    print(f"index build (schema 1 -> 2 on {args.papers:,} papers): {build_seconds:.1f} s")
+    print(f"database size: {cached.stat().st_size / 1e6:.0f} MB")
+
+    if args.skip_baseline:
+        lib.close()
+        path.unlink(missing_ok=True)
+        return 0
+    print("\nbaseline: rapidfuzz WRatio over title + authors of every paper (in memory, "
+          "lower-cased and stripped by rapidfuzz's default_process)")
+    choices = [p.title + " " + " ".join(p.authors) for p in papers]
+    ids = [p.id for p in papers]
+    base: dict[str, list[float]] = {}
+    for name, queries in classes.items():
+        sample = queries[:: max(1, len(queries) // args.baseline_sample)][: args.baseline_sample]
+        times = []
+        for q in sample:
+            ms, _ = timed(lambda q=q: process.extract(q, choices, scorer=fuzz.WRatio, limit=50,
+                                                         processor=utils.default_process))
+            times.append(ms)
+        base[name] = times
+    for name in classes:
+        ratio = statistics.median(base[name]) / statistics.median(ours[name])
+        print(f"  {name:<18} n={len(base[name]):>3}  median {statistics.median(base[name]):7.0f} ms"
+              f"  p95 {pct(base[name], 95):7.0f} ms   ours is {ratio:5.0f}x faster (median)")
+    for name, pairs in recall_sets.items():
+        b_found = 0
+        for p, q in pairs:
+            top = process.extract(q, choices, scorer=fuzz.WRatio, limit=3,
+                                  processor=utils.default_process)
+            if p.id in {ids[i] for _, _, i in top}:
+                b_found += 1
+        print(f"top-3 recall, {len(pairs)} typo'd {name}: ours {our_recall[name]:.1%}, "
+              f"baseline {b_found / max(1, len(pairs)):.1%}")
+    print(f"peak RSS (with the baseline's titles loaded): {rss_mb():.0f} MB")
+    lib.close()
+    path.unlink(missing_ok=True)
+    return 0
+
+
+def _add(lib: object, records: list[PaperRecord]) -> None:
+    with lib.action("bench add") as session:  # type: ignore[attr-defined]
+        for r in records:
+            ops.merge_record(session, record=r, status="queued")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""``papershelf search``: the query language of storage.query over the library."""
+
+from __future__ import annotations
+
+import click
+
+from storage import library as ops
+from storage.db import Library
+from storage.search import rebuild_index, search_papers
+from tui.cli.common import echo_json, pass_library
+from tui.cli.library import print_papers
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(search)
+    cli.add_command(reindex)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="At most this many papers, best first (0: all).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON array of papers, each with its score and matched fields.")
+@click.option("--all", "include_all", is_flag=True, help="Include dismissed papers.")
+@pass_library
+def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
+           include_all: bool) -> None:
+    """Find papers: fuzzy words, "exact phrases" and qualifiers, best match first.
+
+    \b
+    Words match title, authors, tags, abstract and notes, typos and all:
+      papershelf search atention is al
+    Qualifiers narrow; a leading - negates anything:
+      tag:llm -tag:read author:hinton status:queued is:starred
+      year:2024 year:2020..2023 year:2020.. day:2024-06-16 source:hf arxiv:1706.03762
+    Dismissed papers only with --all or status:dismissed.
+    """
+    query = " ".join(words)
+    with lib.read() as session:
+        hits = search_papers(session, query=query, limit=limit or None,
+                             include_dismissed=include_all)
+        items = [{**ops.paper_dict(session, paper=h.paper), "score": h.score,
+                  "matched": h.matched} for h in hits]
+    if as_json:
+        echo_json(items)
+    else:
+        print_papers(items)
+
+
+@click.command()
+@pass_library
+def reindex(lib: Library) -> None:
+    """Rebuild the search index from the library (if `papershelf db check` finds it out of
+    date). Not undoable, and not needed: the index follows every change by itself."""
+    with lib.write() as session:
+        count = rebuild_index(session)
+    click.echo(f"reindexed {count} papers")
