@@ -10,11 +10,13 @@ database runs in a worker thread; the UI thread only reads single rows.
 from __future__ import annotations
 
 import asyncio
+import textwrap
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -117,6 +119,7 @@ class MainScreen(Screen[None]):
         # A list that is not a view: search results or one opened paper (title, ids).
         self.results: tuple[str, list[int]] | None = None
         self.query_text = ""
+        self.query_error: str | None = None  # why the search box's query cannot be used
         self.counts: Counts | None = None
         self.loaded = False
         self.pulling = False
@@ -149,7 +152,7 @@ class MainScreen(Screen[None]):
             with Container(id="main"):
                 with Vertical(id="listbox"):
                     yield SearchBox(id="search", compact=True,
-                                    placeholder="/ search titles and authors")
+                                    placeholder="/ search: words, tag:x, author:y, year:2024…")
                     yield Static("Loading…", id="list-status")
                     yield ProgressBar(id="pull-progress", show_eta=False)
                     yield PaperList(self._fetch_rows, id="papers")
@@ -187,7 +190,7 @@ class MainScreen(Screen[None]):
             ids = None if self.results else views.view_ids(session, view=view)
         results = self.results
         if results is not None and self.query_text:
-            ids = self.shelf.services.search(self.query_text)
+            ids = self._search(self.query_text)
             results = (results[0], ids)
         if worker.is_cancelled:
             return
@@ -211,7 +214,7 @@ class MainScreen(Screen[None]):
         if library_size == 0:
             empty = WELCOME
         elif results is not None:
-            empty = f"No paper matches “{self.query_text}”." if self.query_text else ""
+            empty = self._no_results()
         else:
             empty = EMPTY_HINTS[view.kind]
         if keep is None and index is None and self.loaded:
@@ -231,7 +234,9 @@ class MainScreen(Screen[None]):
 
     def _update_status(self) -> None:
         n = len(self.papers.ids)
-        if self.results is not None:
+        if self.results is not None and self.query_text and self.query_error:
+            text = f"Search “{self.query_text}” · not a query: see below"
+        elif self.results is not None:
             what = (f"Search “{self.query_text}”" if self.query_text else self.results[0])
             text = f"{what} · {n} result{'s' if n != 1 else ''}"
         else:
@@ -241,7 +246,7 @@ class MainScreen(Screen[None]):
             text += f" · {marked} marked (esc clears)"
         if self.pulling:
             text += f" · pulling {self.pulling_what}…" if self.pulling_what else " · pulling…"
-        self.query_one("#list-status", Static).update(text)
+        self.query_one("#list-status", Static).update(Text(text))  # a query may hold "[...]"
 
     def reload(self, *, keep: int | None = None, index: int | None = None) -> None:
         self.load(keep=keep, index=index)
@@ -318,11 +323,30 @@ class MainScreen(Screen[None]):
             self.results = None
             self.load(index=0, counts=False)
             return
-        ids = await asyncio.to_thread(self.shelf.services.search, text)
+        ids = await asyncio.to_thread(self._search, text)
         self.results = ("Search", ids)
-        self.papers.set_ids(ids, index=0, empty_message=f"No paper matches “{text}”.")
+        self.papers.set_ids(ids, index=0, empty_message=self._no_results())
         self._update_status()
         self.refresh_bindings()
+
+    def _search(self, text: str) -> list[int]:
+        """The search box's results; a query the language cannot use finds nothing and says
+        why (in the list, once: not a notification per keystroke)."""
+        try:
+            ids = self.shelf.services.search(text)
+        except BadInput as error:
+            self.query_error = str(error)
+            return []
+        self.query_error = None
+        return ids
+
+    def _no_results(self) -> str:
+        if not self.query_text:
+            return ""
+        if self.query_error:
+            width = max(30, self.papers.size.width - 4)
+            return textwrap.fill(f"Not a query: {self.query_error}", width)
+        return f"No paper matches “{self.query_text}”."
 
     @on(Input.Submitted, "#search")
     def search_done(self) -> None:

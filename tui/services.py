@@ -2,9 +2,9 @@
 link. The app never calls the reader, the search engine or the BibTeX code directly; it calls a
 :class:`Services` object (tests may hand the app a subclass).
 
-Pull runs the same steps as ``papershelf pull`` (:mod:`tui.cli.pull`), export the same code as
-``papershelf export`` (:mod:`exports`). Search is still a plain stand-in (a substring of the
-title or an author) until the search engine lands; that place is marked ``# SEAM(search)``.
+Pull runs the same steps as ``papershelf pull`` (:mod:`tui.cli.pull`), search the same engine
+as ``papershelf search`` (:mod:`storage.search`), export the same code as ``papershelf export``
+(:mod:`exports`).
 """
 
 from __future__ import annotations
@@ -157,14 +157,14 @@ class Services:
 
     # -- search
     def search(self, query: str, *, limit: int | None = None) -> list[int]:
-        """Paper ids matching ``query``, best first. Raises ``BadInput`` for a malformed query."""
-        # SEAM(search): replace with the search engine (issue 5):
-        #   from storage.search import search_papers
-        #   with self.lib.read() as s:
-        #       return [h.paper_id for h in search_papers(s, query=query, limit=limit)]
-        # Until then: a case-insensitive substring of the title or an author name.
+        """Paper ids matching ``query`` (the query language of ``papershelf search``: fuzzy
+        words, "phrases", tag:, author:, year:, ...), best first; dismissed papers only when
+        the query asks for them. Raises ``BadInput`` for a malformed query."""
+        from storage.search import search_papers
+
         with self.lib.read() as session:
-            return views.substring_ids(session, text=query, limit=limit or self.SEARCH_LIMIT)
+            hits = search_papers(session, query=query, limit=limit or self.SEARCH_LIMIT)
+            return [hit.paper_id for hit in hits]
 
     # -- export
     def export(self, request: ExportRequest) -> ExportReport:

@@ -3,7 +3,7 @@ export tag: test_app_export.py)."""
 
 from __future__ import annotations
 
-from shelf_helpers import press, screen_text, settle, type_text
+from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.command import CommandPalette
 
 from storage import library as ops
@@ -50,6 +50,29 @@ async def test_palette_runs_actions_and_opens_papers_by_title(lib, sample, make_
         await palette(pilot, "theme: nord")
         await press(pilot, "enter")
         assert app.theme == "nord"
+
+
+async def test_palette_opens_papers_fuzzily(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        # Fuzzy, through the search engine: typos find the paper meant, best first.
+        await palette(pilot, "open paper")
+        await press(pilot, "enter")
+        await type_text(pilot, "mixtrl of expert")
+        assert "Mixtral of Experts" in screen_text(app)
+        await press(pilot, "enter")
+        assert app.main.papers.paper_id == sample["Mixtral of Experts"]
+        assert "Mixtral of Experts · 1 result" in screen_text(app)
+        text = await palette(pilot, "resdual lerning")
+        assert "Open: Deep Residual Learning for Image Recognition" in text
+        await press(pilot, "enter")
+        assert app.main.papers.paper_id == sample["Deep Residual Learning for Image Recognition"]
+        # A query the language cannot use yet (typing "year:2024") offers no paper, no error.
+        text = await palette(pilot, "year:2")
+        assert "Open:" not in text
+        assert notifications(app) == []
+        await press(pilot, "escape")
 
 
 async def test_help_lists_every_key_with_its_id(sample, make_app):
