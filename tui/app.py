@@ -236,9 +236,11 @@ class MainScreen(Screen[None]):
         n = len(self.papers.ids)
         if self.results is not None and self.query_text and self.query_error:
             text = f"Search “{self.query_text}” · not a query: see below"
+        elif self.results is not None and self.query_text:
+            best = "the best " if n >= self.shelf.services.SEARCH_LIMIT else ""
+            text = f"Search “{self.query_text}” · {best}{n} result{'s' if n != 1 else ''}"
         elif self.results is not None:
-            what = (f"Search “{self.query_text}”" if self.query_text else self.results[0])
-            text = f"{what} · {n} result{'s' if n != 1 else ''}"
+            text = f"{self.results[0]} · {n} result{'s' if n != 1 else ''}"
         else:
             text = f"{self.view.title} · {n} paper{'s' if n != 1 else ''}"
         marked = len(self.papers.marked)

@@ -81,6 +81,18 @@ async def test_qualifiers_work_in_the_search_box(sample, make_app):
         assert "Search “[x]” · 3 results" in screen_text(app)
 
 
+async def test_the_search_box_shows_the_best_results(sample, make_app):
+    app = make_app()
+    app.services.SEARCH_LIMIT = 2  # 200 in the app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "wang")
+        assert keys_shown(app) == ["wang2024mambabyte", "hu2021lora"]
+        assert "Search “wang” · the best 2 results" in screen_text(app)
+        await search_for(pilot, "lora")
+        assert "Search “lora” · 1 result" in screen_text(app)
+
+
 async def test_a_bad_query_shows_one_message(sample, make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
