@@ -224,21 +224,6 @@ def keys_of(session: Session, *, paper_ids: Sequence[int]) -> list[tuple[int, st
     return [(pid, found[pid]) for pid in paper_ids if pid in found]
 
 
-def substring_ids(session: Session, *, text: str, limit: int = 1000) -> list[int]:
-    """Papers (not dismissed) whose title or an author contains ``text``, ignoring case; title
-    matches first. A plain stand-in until the search engine lands (see tui/services.py)."""
-    needle = text.strip()
-    if not needle:
-        return []
-    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = _conn(session).exec_driver_sql(
-        "SELECT id, title LIKE ?1 ESCAPE '\\' AS in_title FROM paper "
-        "WHERE status != 'dismissed' AND (title LIKE ?1 ESCAPE '\\' OR id IN "
-        "(SELECT paper_id FROM paper_author WHERE name LIKE ?1 ESCAPE '\\')) "
-        "ORDER BY in_title DESC, added DESC, id DESC LIMIT ?2", (pattern, limit))
-    return [int(r[0]) for r in rows]
-
-
 def feed_days(session: Session, *, paper_id: int) -> list[tuple[str, str, int, int | None]]:
     """Where a paper was pulled from: (source, ISO day, rank, upvotes), newest day first."""
     return [(str(s), str(d), int(rank), up) for s, d, rank, up in _conn(session).exec_driver_sql(

@@ -10,11 +10,13 @@ database runs in a worker thread; the UI thread only reads single rows.
 from __future__ import annotations
 
 import asyncio
+import textwrap
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -30,7 +32,7 @@ from storage import views
 from storage.db import Library, utcnow
 from storage.views import Counts, View
 from tui.config import Config, load_config
-from tui.services import ExportReport, ExportRequest, NotAvailable, PullReport, Services, open_url
+from tui.services import ExportReport, ExportRequest, PullReport, Services, open_url
 from tui.widgets.detail import DetailPane, NoteCard
 from tui.widgets.paper_list import PaperList
 from tui.widgets.search_box import SearchBox
@@ -117,9 +119,11 @@ class MainScreen(Screen[None]):
         # A list that is not a view: search results or one opened paper (title, ids).
         self.results: tuple[str, list[int]] | None = None
         self.query_text = ""
+        self.query_error: str | None = None  # why the search box's query cannot be used
         self.counts: Counts | None = None
         self.loaded = False
         self.pulling = False
+        self.pulling_what = ""  # what the pull is fetching, for the status line
         self._had_paper = False
 
     # ------------------------------------------------------------ plumbing
@@ -148,7 +152,7 @@ class MainScreen(Screen[None]):
             with Container(id="main"):
                 with Vertical(id="listbox"):
                     yield SearchBox(id="search", compact=True,
-                                    placeholder="/ search titles and authors")
+                                    placeholder="/ search: words, tag:x, author:y, year:2024…")
                     yield Static("Loading…", id="list-status")
                     yield ProgressBar(id="pull-progress", show_eta=False)
                     yield PaperList(self._fetch_rows, id="papers")
@@ -186,7 +190,7 @@ class MainScreen(Screen[None]):
             ids = None if self.results else views.view_ids(session, view=view)
         results = self.results
         if results is not None and self.query_text:
-            ids = self.shelf.services.search(self.query_text)
+            ids = self._search(self.query_text)
             results = (results[0], ids)
         if worker.is_cancelled:
             return
@@ -210,7 +214,7 @@ class MainScreen(Screen[None]):
         if library_size == 0:
             empty = WELCOME
         elif results is not None:
-            empty = f"No paper matches “{self.query_text}”." if self.query_text else ""
+            empty = self._no_results()
         else:
             empty = EMPTY_HINTS[view.kind]
         if keep is None and index is None and self.loaded:
@@ -230,15 +234,21 @@ class MainScreen(Screen[None]):
 
     def _update_status(self) -> None:
         n = len(self.papers.ids)
-        if self.results is not None:
-            what = (f"Search “{self.query_text}”" if self.query_text else self.results[0])
-            text = f"{what} · {n} result{'s' if n != 1 else ''}"
+        if self.results is not None and self.query_text and self.query_error:
+            text = f"Search “{self.query_text}” · not a query: see below"
+        elif self.results is not None and self.query_text:
+            best = "the best " if n >= self.shelf.services.SEARCH_LIMIT else ""
+            text = f"Search “{self.query_text}” · {best}{n} result{'s' if n != 1 else ''}"
+        elif self.results is not None:
+            text = f"{self.results[0]} · {n} result{'s' if n != 1 else ''}"
         else:
             text = f"{self.view.title} · {n} paper{'s' if n != 1 else ''}"
         marked = len(self.papers.marked)
         if marked:
             text += f" · {marked} marked (esc clears)"
-        self.query_one("#list-status", Static).update(text)
+        if self.pulling:
+            text += f" · pulling {self.pulling_what}…" if self.pulling_what else " · pulling…"
+        self.query_one("#list-status", Static).update(Text(text))  # a query may hold "[...]"
 
     def reload(self, *, keep: int | None = None, index: int | None = None) -> None:
         self.load(keep=keep, index=index)
@@ -315,11 +325,30 @@ class MainScreen(Screen[None]):
             self.results = None
             self.load(index=0, counts=False)
             return
-        ids = await asyncio.to_thread(self.shelf.services.search, text)
+        ids = await asyncio.to_thread(self._search, text)
         self.results = ("Search", ids)
-        self.papers.set_ids(ids, index=0, empty_message=f"No paper matches “{text}”.")
+        self.papers.set_ids(ids, index=0, empty_message=self._no_results())
         self._update_status()
         self.refresh_bindings()
+
+    def _search(self, text: str) -> list[int]:
+        """The search box's results; a query the language cannot use finds nothing and says
+        why (in the list, once: not a notification per keystroke)."""
+        try:
+            ids = self.shelf.services.search(text)
+        except BadInput as error:
+            self.query_error = str(error)
+            return []
+        self.query_error = None
+        return ids
+
+    def _no_results(self) -> str:
+        if not self.query_text:
+            return ""
+        if self.query_error:
+            width = max(30, self.papers.size.width - 4)
+            return textwrap.fill(f"Not a query: {self.query_error}", width)
+        return f"No paper matches “{self.query_text}”."
 
     @on(Input.Submitted, "#search")
     def search_done(self) -> None:
@@ -605,8 +634,7 @@ class MainScreen(Screen[None]):
         ids = ids if ids is not None else self.targets()
         if not ids:
             return
-        dialog = ExportDialog(ids, config=self.shelf.config, what=what or self._what(ids),
-                              available=self.shelf.services.can_export())
+        dialog = ExportDialog(ids, config=self.shelf.config, what=what or self._what(ids))
         self.app.push_screen(dialog, self._export)
 
     def export_tag(self, tag: str) -> None:
@@ -626,7 +654,8 @@ class MainScreen(Screen[None]):
         from tui.screens.dialogs import PreviewScreen
 
         if request.target == "preview":
-            self.app.push_screen(PreviewScreen(f"BibTeX of {len(request.paper_ids)} papers",
+            n = len(request.paper_ids)
+            self.app.push_screen(PreviewScreen(f"BibTeX of {n} paper{'s' if n != 1 else ''}",
                                                report.text or ""))
         else:
             self.notify(report.summary(), title="Exported", timeout=6)
@@ -648,9 +677,11 @@ class MainScreen(Screen[None]):
         if self.pulling:
             return
         self.pulling = True
+        self.pulling_what = ""
         bar = self.query_one("#pull-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
+        self._update_status()
         self.refresh_bindings()
         self.pull(day)
 
@@ -684,17 +715,21 @@ class MainScreen(Screen[None]):
 
     def _pull_progress(self, done: int, total: int, what: str) -> None:
         self.query_one("#pull-progress", ProgressBar).update(total=total or None, progress=done)
-        self.query_one("#list-status", Static).update(f"Pulling {what}…")
+        self.pulling_what = what
+        self._update_status()
         self.reload()  # new papers appear as they arrive
 
     def _pull_finished(self) -> None:
         self.pulling = False
         self.query_one("#pull-progress").display = False
+        self._update_status()
         self.refresh_bindings()
 
     def _pulled(self, report: PullReport) -> None:
-        severity: SeverityLevel = ("warning" if report.failed or report.errors
-                                   else "information")
+        severity: SeverityLevel = "information"
+        if report.failed or report.errors:  # an error when nothing came, else a warning
+            got = report.new + report.updated + report.unchanged
+            severity = "warning" if got else "error"
         message = report.summary()
         if report.errors:
             message += "\n" + "\n".join(report.errors[:5])
@@ -836,9 +871,7 @@ class PapershelfApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        if isinstance(error, NotAvailable):
-            self.notify(str(error), severity="warning", timeout=6)
-        elif isinstance(error, BadInput | PapershelfError):
+        if isinstance(error, BadInput | PapershelfError):
             self.notify(str(error), severity="error", timeout=8)
         else:
             self.log.error(f"worker {event.worker.name} failed: {error!r}")

@@ -1,5 +1,5 @@
-"""The command palette (ctrl+p): every action by name, the views, "open paper..." (by title),
-"pull a date...", "export tag...", and the themes."""
+"""The command palette (ctrl+p): every action by name, the views, "open paper..." (fuzzy, by the
+search engine), "pull a date...", "export tag...", and the themes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
+from reader.errors import BadInput
 from storage import views
 from storage.views import View
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from tui.app import MainScreen, PapershelfApp
 
 Command = tuple[str, str, Callable[[], Any]]  # name, help, callback
+PAPER_HITS = 20  # papers offered per query
 
 
 def _main(provider: Provider) -> MainScreen | None:
@@ -46,7 +48,7 @@ class PaperCommands(Provider):
         main = _main(self)
         if main is None:
             return
-        yield ("Open paper…", "Find a paper by its title and show it",
+        yield ("Open paper…", "Find a paper (typos and all) and show it",
                partial(self.app.push_screen, CommandPalette(
                    providers=[OpenPaperProvider], placeholder="Open paper: type its title…")))
         yield ("Pull a date…", "Pull the Daily Papers of a day you name", main.ask_pull_date)
@@ -94,28 +96,28 @@ class PaperCommands(Provider):
 
 async def paper_hits(provider: Provider, query: str, *, prefix: str = "",
                      weight: float = 1.0) -> Hits:
-    """Papers whose title matches ``query`` (through the app's search), as palette hits."""
+    """The papers the search engine finds for ``query`` (typos and all), as palette hits in
+    the engine's order."""
     main = _main(provider)
     if main is None:
         return
     shelf = _shelf(provider)
 
     def find() -> list[views.Row]:
-        # SEAM(search): fuzzy once the search engine lands (services.search is the seam).
-        ids = shelf.services.search(query, limit=20)
+        ids = shelf.services.search(query, limit=PAPER_HITS)
         with shelf.lib.read() as session:
             rows = views.rows_for(session, ids=ids)
         return [rows[i] for i in ids if i in rows]
 
     try:
         rows = await asyncio.to_thread(find)
-    except Exception:  # a malformed query while typing: no paper hits
+    except BadInput:  # a query the language cannot use (yet, while typing): no paper hits
         return
     matcher = provider.matcher(query)
     for rank, row in enumerate(rows):
-        score = max(matcher.match(row.title), 0.5 - rank * 0.01) * weight
         label = f"{prefix}{row.title}"
-        yield Hit(score, matcher.highlight(label) if prefix == "" else label,
+        yield Hit(weight * (0.9 - rank * 0.9 / PAPER_HITS),
+                  matcher.highlight(label) if prefix == "" else label,
                   partial(main.open_paper, row.id, row.title),
                   text=label, help=f"{row.first_author} {row.year or ''} · {row.key}")
 

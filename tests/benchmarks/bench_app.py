@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from storage.db import open_library  # noqa: E402
+from storage.search import rebuild_index  # noqa: E402
 from storage.text import normalise_title  # noqa: E402
 
 WORDS = [
@@ -118,8 +119,18 @@ def build(path: Path, n: int, seed: int = 7) -> None:
                      "VALUES (?,?,?,?,?)", feed)
     conn.executemany("INSERT INTO paper_tag (paper_id, tag_id) VALUES (?,?)", links)
     conn.execute("COMMIT")
-    conn.execute("ANALYZE")
     conn.close()
+    # Rows written straight into the tables are queued for the search index, not indexed:
+    # index them all at once, as `papershelf reindex` does.
+    lib = open_library(path)
+    try:
+        with lib.write() as session:
+            rebuild_index(session)
+        conn = lib.raw()
+        conn.execute("ANALYZE")
+        conn.close()
+    finally:
+        lib.close()
 
 
 # ---------------------------------------------------------------- the real command in a pty
@@ -344,7 +355,7 @@ def main() -> None:
 
     folder = Path(tempfile.gettempdir()) / "papershelf-bench"
     folder.mkdir(exist_ok=True)
-    db = folder / f"library-{args.papers}.db"
+    db = folder / f"library-{args.papers}-v2.db"  # schema 2: with the search index
     if not db.exists():
         t = time.perf_counter()
         build(db, args.papers)

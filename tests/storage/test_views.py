@@ -70,21 +70,6 @@ def test_rows_for_a_slice(lib, ids):
                           ("to-cite", "transformers"))
 
 
-def test_substring_search(lib, ids):
-    with lib.read() as s:
-        assert keys(lib, views.substring_ids(s, text="lora")) == ["hu2021lora"]
-        assert keys(lib, views.substring_ids(s, text="HINTON")) == ["hinton2015distilling"]
-        # Author matches, newest first; title matches come before them.
-        assert keys(lib, views.substring_ids(s, text="wang")) == ["wang2024mambabyte",
-                                                                  "hu2021lora"]
-        # "ang": in the titles "...Language..." and in the authors Wang, Jiang and Zhang.
-        assert keys(lib, views.substring_ids(s, text="ang")) == [
-            "chen2024orion", "yuan2024self", "hu2021lora",  # titles, newest first
-            "wang2024mambabyte", "jiang2024mixtral", "he2015deep"]  # then authors
-        assert views.substring_ids(s, text="100%_") == []
-        assert views.substring_ids(s, text="  ") == []
-
-
 def test_dismiss_day_and_status_many(lib, ids):
     with lib.read() as s:
         assert len(views.inbox_of_day(s, day="2024-01-19")) == 4

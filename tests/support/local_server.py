@@ -1,7 +1,8 @@
 """A scripted HTTP server on 127.0.0.1 for tests: ``http.server`` in a thread.
 
 Routes match a path and, optionally, some query parameters; each route answers its replies in
-order (the last one repeats). Every request is recorded (path, query, headers).
+order (the last one repeats). Every request is recorded (path, query, headers). A reply may be
+held at a :class:`Gate` until the test releases it (to look at the app while a request waits).
 """
 
 from __future__ import annotations
@@ -17,11 +18,25 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
+class Gate:
+    """Holds the replies that carry it: ``reached`` is set when a request waits here, and
+    :meth:`release` lets them all go."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        self.timeout = timeout
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @dataclass
 class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    gate: Gate | None = None
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **headers: str) -> Reply:
@@ -33,6 +48,11 @@ class Reply:
             ) -> Reply:
         data = body.encode() if isinstance(body, str) else body
         return cls(status, data, {"Content-Type": content_type, **headers})
+
+    def held(self, gate: Gate) -> Reply:
+        """This reply, sent only once ``gate`` is released."""
+        self.gate = gate
+        return self
 
 
 @dataclass
@@ -64,6 +84,9 @@ class LocalServer:
                 with server._lock:
                     server.requests.append(Seen(parts.path, query, dict(self.headers)))
                     reply = server._reply(parts.path, query)
+                if reply.gate is not None:
+                    reply.gate.reached.set()
+                    reply.gate.released.wait(reply.gate.timeout)
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

@@ -14,13 +14,14 @@ TODAY = date(2024, 1, 20)
 ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
 
 
-async def settle(pilot: Pilot[Any], rounds: int = 200) -> None:
+async def settle(pilot: Pilot[Any], rounds: int = 200, *, besides: str | None = None) -> None:
     """Wait until no worker is pending or running and the message queues are empty (workers
-    start other workers, e.g. a write reloads the list, so this loops until quiet)."""
+    start other workers, e.g. a write reloads the list, so this loops until quiet). Workers of
+    the group ``besides`` (one held on purpose, e.g. "pull") are not waited for."""
     quiet = 0
     for _ in range(rounds):
         await pilot.pause()
-        active = [w for w in pilot.app.workers if w.state in ACTIVE]
+        active = [w for w in pilot.app.workers if w.state in ACTIVE and w.group != besides]
         if not active:
             quiet += 1
             if quiet >= 2:

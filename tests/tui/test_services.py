@@ -1,8 +1,8 @@
-"""The services seam: what the app may hand to a browser, and the search stand-in."""
+"""The services: what the app may hand to a browser, and how export reports read."""
 
 from __future__ import annotations
 
-from tui.services import NotAvailable, Services, open_url, safe_url
+from tui.services import ExportReport, open_url, safe_url
 
 
 def test_only_http_links_reach_the_browser(monkeypatch):
@@ -18,15 +18,13 @@ def test_only_http_links_reach_the_browser(monkeypatch):
     assert opened == ["https://arxiv.org/pdf/2106.09685"]
 
 
-def test_seams_say_what_is_not_there_yet(lib):
-    # SEAM(pull) SEAM(export) SEAM(search): update as each engine is wired in.
-    services = Services(lib)
-    assert services.can_pull() is False and services.can_export() is False
-    for call in (lambda: services.pull(), lambda: services.bibtex_of([1])):
-        try:
-            call()
-        except NotAvailable as error:
-            assert "not available in this build yet" in str(error)
-        else:  # pragma: no cover
-            raise AssertionError("expected NotAvailable")
-    assert services.search("anything") == []
+def test_export_reports_say_what_was_written_where(tmp_path):
+    refs = tmp_path / "refs.bib"
+    assert ExportReport(text="@misc{a,\n}\n", added=["a"]).summary() == "1 entry"
+    assert ExportReport(path=refs, added=["a", "b"]).summary() == f"Wrote 2 entries to {refs}"
+    keys = [f"k{n}" for n in range(7)]
+    assert ExportReport(path=refs, merged=True, added=keys).summary() == (
+        f"Added 7 entries to {refs} (k0, k1, k2, k3, k4 and 2 more)")
+    assert ExportReport(path=refs, merged=True, skipped=["a (the file has this key already, "
+                                                         "line 3)"]).summary() == (
+        f"Nothing added to {refs}\n1 already there: a (the file has this key already, line 3)")

@@ -243,13 +243,11 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         Binding("ctrl+s", "export", "Export", id="export.run"),
     ]
 
-    def __init__(self, paper_ids: list[int], *, config: Config, what: str,
-                 available: bool) -> None:
+    def __init__(self, paper_ids: list[int], *, config: Config, what: str) -> None:
         super().__init__()
         self.paper_ids = paper_ids
         self.config = config
         self.what = what
-        self.available = available
 
     def compose(self) -> ComposeResult:
         merge_file = self.config.export_file
@@ -259,8 +257,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 yield RadioButton("Preview here", id="target-preview", value=True)
                 yield RadioButton("Write a file", id="target-file")
                 yield RadioButton(
-                    f"Merge into {merge_file}" if merge_file else
-                    "Merge into refs.bib (set [export] file in config.toml)",
+                    Text(f"Merge into {merge_file}" if merge_file else
+                         "Merge into refs.bib (set [export] file in config.toml)"),
                     id="target-merge", disabled=merge_file is None)
             yield Label("File")
             yield Input(str(merge_file or "refs.bib"), id="export-path")
@@ -269,21 +267,25 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 for style in EXPORT_STYLES:
                     yield RadioButton(style, id=f"style-{style}",
                                       value=style == self.config.export_style)
-            if not self.available:
-                yield Static("BibTeX export is not in this build yet.", classes="warning")
             with Horizontal(classes="buttons"):
                 yield Button("Export", id="export", variant="primary")
                 yield Button("Cancel", id="cancel")
 
+    def _chosen(self, radio_set: str, prefix: str) -> str | None:
+        """The choice of a radio set, also just after a key turned a button on (the set hears
+        of it a message later, so a quick ctrl+s must not read its old choice)."""
+        radios = self.query_one(radio_set, RadioSet)
+        on = [b for b in radios.query(RadioButton) if b.value]
+        newest = [b for b in on if b is not radios.pressed_button] or on
+        return (newest[0].id or "").removeprefix(prefix) if newest else None
+
     def _target(self) -> ExportTarget:
-        pressed = self.query_one("#export-target", RadioSet).pressed_button
-        name = (pressed.id or "target-preview").removeprefix("target-") if pressed else "preview"
+        name = self._chosen("#export-target", "target-")
         return "file" if name == "file" else "merge" if name == "merge" else "preview"
 
-    def action_export(self) -> None:
-        target = self._target()
-        pressed = self.query_one("#export-style", RadioSet).pressed_button
-        style = (pressed.id or "").removeprefix("style-") if pressed else self.config.export_style
+    def action_export(self, target: ExportTarget | None = None) -> None:
+        target = target or self._target()
+        style = self._chosen("#export-style", "style-") or self.config.export_style
         path: Path | None = None
         if target == "file":
             text = self.query_one("#export-path", Input).value.strip()
@@ -305,7 +307,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     @on(Input.Submitted, "#export-path")
     def path_entered(self) -> None:
         self.query_one("#target-file", RadioButton).value = True
-        self.action_export()
+        self.action_export("file")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,21 +1,17 @@
-"""The command palette, the help screen, the stats view, and pull through the services seam."""
+"""The command palette, the help screen and the stats view (pull from the palette: test_app_pull.py;
+export tag: test_app_export.py)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from shelf_helpers import TODAY, notifications, press, screen_text, settle, type_text
+from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.command import CommandPalette
-from textual.widgets import ProgressBar
 
-from reader.record import PaperRecord
 from storage import library as ops
 from storage.views import View
 from tui.app import binding_groups, binding_ids
 from tui.screens.dialogs import ExportDialog, InputDialog
 from tui.screens.help import HelpScreen
 from tui.screens.stats import StatsScreen
-from tui.services import PullReport, Services
 
 
 async def palette(pilot, text: str) -> str:
@@ -56,27 +52,27 @@ async def test_palette_runs_actions_and_opens_papers_by_title(lib, sample, make_
         assert app.theme == "nord"
 
 
-async def test_palette_export_tag_and_pull_a_date(lib, sample, make_app):
+async def test_palette_opens_papers_fuzzily(sample, make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await palette(pilot, "export tag")
+        # Fuzzy, through the search engine: typos find the paper meant, best first.
+        await palette(pilot, "open paper")
         await press(pilot, "enter")
-        await type_text(pilot, "to-cite")
+        await type_text(pilot, "mixtrl of expert")
+        assert "Mixtral of Experts" in screen_text(app)
         await press(pilot, "enter")
-        assert isinstance(app.screen, ExportDialog)
-        assert sorted(app.screen.paper_ids) == sorted(
-            [sample["Attention Is All You Need"],
-             sample["LoRA: Low-Rank Adaptation of Large Language Models"]])
-        assert "Export #to-cite (2 papers) as BibTeX" in screen_text(app)
+        assert app.main.papers.paper_id == sample["Mixtral of Experts"]
+        assert "Mixtral of Experts · 1 result" in screen_text(app)
+        text = await palette(pilot, "resdual lerning")
+        assert "Open: Deep Residual Learning for Image Recognition" in text
+        await press(pilot, "enter")
+        assert app.main.papers.paper_id == sample["Deep Residual Learning for Image Recognition"]
+        # A query the language cannot use yet (typing "year:2024") offers no paper, no error.
+        text = await palette(pilot, "year:2")
+        assert "Open:" not in text
+        assert notifications(app) == []
         await press(pilot, "escape")
-        await palette(pilot, "pull a date")
-        await press(pilot, "enter")
-        assert isinstance(app.screen, InputDialog)
-        assert "2024-01-20" in screen_text(app)  # today, frozen
-        await press(pilot, "enter")
-        # SEAM(pull): with the reader wired in, this pulls that day instead.
-        assert any("Pulling is not available in this build yet" in n for n in notifications(app))
 
 
 async def test_help_lists_every_key_with_its_id(sample, make_app):
@@ -121,60 +117,12 @@ async def test_stats_show_weeks_tags_and_backlog(lib, sample, make_app):
         assert "#to-cite" in text
 
 
-class PullingServices(Services):
-    """A stand-in for the reader's pull that merges two records the way a pull does."""
-
-    def can_pull(self) -> bool:
-        return True
-
-    def pull(self, *, day=None, progress=None) -> PullReport:
-        day = day or date(2024, 1, 20)
-        records = [PaperRecord(title="Pulled Paper One", authors=["Ann Example"], year=2024,
-                               arxiv_id="2401.99901", upvotes=30, source="hf"),
-                   PaperRecord(title="Pulled Paper Two", authors=["Bo Example"], year=2024,
-                               arxiv_id="2401.99902", upvotes=70, source="hf")]
-        report = PullReport()
-        for rank, record in enumerate(records, start=1):
-            with self.lib.action(f"pull {day}") as session:
-                result = ops.merge_record(session, record=record)
-                ops.record_feed(session, paper=result.paper, source="hf", day=day, rank=rank,
-                                upvotes=record.upvotes)
-            report.new += 1
-            if progress:
-                progress(rank, len(records), f"{day} ({rank}/{len(records)})")
-        return report
-
-
-async def test_pull_without_the_reader_says_so(sample, make_app):
-    # SEAM(pull): replace with a pull against a local server once services.pull works.
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "p")
-        assert any("Pulling is not available in this build yet" in n for n in notifications(app))
-
-
-async def test_pull_shows_progress_and_new_papers(lib, sample, make_app):
-    app = make_app(services=PullingServices(lib))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "p")
-        assert "2 new, 0 updated, 0 unchanged, 0 failed" in notifications(app)
-        assert app.main.query_one("#pull-progress", ProgressBar).display is False
-        papers = app.main.papers
-        assert [papers.row(p).title for p in papers.ids[:2]] == ["Pulled Paper Two",
-                                                                  "Pulled Paper One"]
-        assert str(TODAY) in screen_text(app)  # the new day in the sidebar
-
-
 def test_every_binding_has_an_id():
     from textual.binding import Binding
 
     from tui.app import MainScreen
     from tui.screens.dialogs import (
         ConfirmDialog,
-        ExportDialog,
-        InputDialog,
         PreviewScreen,
         TagDialog,
     )
