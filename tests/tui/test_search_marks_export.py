@@ -6,6 +6,8 @@ from __future__ import annotations
 from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.widgets import Input
 
+from storage.views import View
+
 
 def keys_shown(app) -> list[str]:
     papers = app.main.papers
@@ -221,3 +223,23 @@ async def test_changes_from_the_command_line_show_up(lib, sample, make_app, cli)
         assert "#from-shell" in text
         # Nothing new: no reload.
         assert app.watcher.changed() is False
+
+
+async def test_the_cursors_paper_stays_in_sight_when_the_shell_adds_papers_above_it(
+        lib, sample, make_app, cli):
+    app = make_app(watch=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.main.show_view(View("all"))  # newest first: new papers come above
+        await settle(pilot)
+        papers = app.main.papers
+        await press(pilot, "down")
+        before = papers.paper_id
+        title = papers.row(before).title
+        for n in range(25):
+            assert cli("add", "--title", f"Shell Paper Number {n}", "--author", "Ada Lovelace",
+                       "--status", "inbox").code == 0
+        app.main.poll_changes()
+        await settle(pilot)
+        assert papers.paper_id == before
+        assert papers.cursor > 10  # the new papers came above it
+        assert title[:30] in screen_text(app)

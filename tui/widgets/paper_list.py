@@ -165,6 +165,9 @@ class PaperList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(ids) + 1)
         self.set_reactive(PaperList.cursor, max(0, min(target, len(ids) - 1)))
         self._scroll_to_cursor()
+        # The new virtual size is applied on the next refresh; until then a scroll past the old
+        # end is clamped, so scroll again once it is (the cursor's paper stays in sight).
+        self.call_after_refresh(self._scroll_to_cursor)
         self.refresh()
         self._post_cursor()
 
