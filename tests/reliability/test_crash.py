@@ -33,9 +33,11 @@ KILLS = 20
 
 
 def has_command(name: str) -> bool:
+    import click
+
     from tui.cli import cli
 
-    return name in cli.commands
+    return name in cli.list_commands(click.Context(cli))
 
 
 def needs(name: str, issue: str) -> pytest.MarkDecorator:
@@ -162,6 +164,7 @@ def test_the_harness_catches_a_command_that_commits_halfway(tmp_path: Path) -> N
 
     base = tmp_path / "base.db"
     data.build(base, 2)
+    cli.list_commands(click.Context(cli))  # load the real commands first
     cli.add_command(add_five)
     try:  # forked kills only: the command exists in this process, not in a fresh `python -m tui`
         with pytest.raises(AssertionError, match="neither as before nor as after"):

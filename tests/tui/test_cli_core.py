@@ -246,14 +246,20 @@ def test_db_check_reports_damage(shelf: CliRunnerFn, db_path: Path) -> None:
 
 
 def test_help_on_every_command(cli: CliRunnerFn) -> None:
+    import click
+
     from tui.cli import cli as group
 
     def walk(cmd, path):
         yield path
-        for name, sub in getattr(cmd, "commands", {}).items():
-            yield from walk(sub, path + [name])
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                yield from walk(cmd.get_command(ctx, name), path + [name])
 
-    for path in walk(group, []):
+    paths = list(walk(group, []))
+    assert ["export"] in paths and ["tags", "rename"] in paths and ["db", "backup"] in paths
+    for path in paths:
         r = cli(*path, "--help")
         assert r.code == 0 and "Usage: papershelf" in r.out, path
 

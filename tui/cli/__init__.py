@@ -11,7 +11,28 @@ from tui import __version__
 from tui.cli.common import DB_HELP, err
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Loads the subcommands (and what they import: httpx, bibtexparser, ...) only when one is
+    asked for or listed, so ``papershelf`` alone starts the app without them."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            _register(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", default=None, metavar="PATH", help=DB_HELP)
 @click.version_option(__version__, prog_name="papershelf")
 @click.pass_context
@@ -31,16 +52,13 @@ def cli(ctx: click.Context, db: str | None) -> None:
             lib.close()
 
 
-def _register() -> None:
+def _register(group: click.Group) -> None:
     from tui.cli import bibtex, library, pull, search
 
-    library.register(cli)
-    pull.register(cli)
-    bibtex.register(cli)
-    search.register(cli)
-
-
-_register()
+    library.register(group)
+    pull.register(group)
+    bibtex.register(group)
+    search.register(group)
 
 
 def main(argv: list[str] | None = None) -> int:
