@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -548,7 +549,11 @@ def crash_test(
         "kind": "crash", "name": name, "commands": report.commands, "steps": report.steps,
         "kills": len(report.kills), "exec": sum(k.exec for k in report.kills),
         "before": report.landed("before"),
-        "after": report.landed("after"), "reruns": report.reruns,
+        "after": report.landed("after"),
+        **({"in between": ", ".join(f"{label}: {count}" for label, count in sorted(
+            Counter(k.landed for k in report.kills if k.landed not in ("before", "after")
+                    ).items()))} if allowed_states else {}),
+        "reruns": report.reruns,
         "seconds": round(report.seconds, 1),
     })
     return report
