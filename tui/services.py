@@ -10,6 +10,7 @@ place is marked ``# SEAM(pull)``, ``# SEAM(search)`` or ``# SEAM(export)``.
 
 from __future__ import annotations
 
+import unicodedata
 import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -191,7 +192,8 @@ def safe_url(url: str | None) -> str | None:
     text = url.strip()
     scheme, sep, rest = text.partition("://")
     host = rest.split("/", 1)[0]
-    if sep and scheme.lower() in ("http", "https") and host and not any(c.isspace() for c in text):
+    if sep and scheme.lower() in ("http", "https") and host and not any(
+            c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in text):
         return text
     return None
 
