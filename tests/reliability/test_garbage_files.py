@@ -617,3 +617,38 @@ def test_read_bibtex_file_refuses_what_is_not_a_file(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     with pytest.raises(BadInput, match="not a BibTeX file"):
         read_bibtex_file(empty)
+
+
+def test_pulling_papers_that_share_a_title_costs_linear_work(no_arxiv_wait: None) -> None:
+    """Papers sharing a title, a first author and so a key (500 of them took 30 s, 2,000 took
+    11 minutes: each new paper looked at every earlier one, one query each). Counted in SQL
+    statements, not seconds: twice the papers, at most a little over twice the statements."""
+    from .harness import trace_steps
+
+    steps = {}
+    with local_server() as server:
+        env = {"PAPERSHELF_CONFIG": str(WORK[0] / "config.toml"), "PAPERSHELF_HF_URL": server.url}
+        for n in (40, 80):
+            serve(server, "/api/daily_papers", Reply.json(
+                _many_daily_papers(n, words=10, same_title=True)))
+            db = fresh_library()
+            result, recorded = trace_steps(db, "pull", "--date", DAY.isoformat(), env=env)
+            assert result.out == f"new {n}, updated 0, unchanged 0, failed 0\n", result
+            steps[n] = len(recorded)
+    assert steps[80] <= 2.2 * steps[40], steps
+
+
+def test_a_config_file_nested_too_deep_is_one_line() -> None:
+    """The sources' settings (`papershelf pull`) and the app's settings from a config.toml
+    nested 100,000 deep: one line naming the file, not a RecursionError."""
+    from tui.config import load_config
+
+    config = Path(tempfile.mkdtemp(dir=WORK[0])) / "config.toml"
+    config.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    result = run_inproc(fresh_library(), "pull", "--date", DAY.isoformat(),
+                        env={"PAPERSHELF_CONFIG": str(config)})
+    assert result.code == 2
+    assert result.one_error_line() == (f"papershelf: {config}: bad config file: values nested "
+                                       "too deeply")
+    _settings, problems = load_config(config)
+    assert problems == [f"{config}: values nested too deeply; using the defaults"]
