@@ -1,7 +1,8 @@
 """Writing ``.bib`` files safely, and merging new entries into an existing one (``--into``).
 
 * :func:`write_atomic` writes to a temporary file beside the target, flushes it to disk and
-  renames it over the target, so an interrupted export never leaves a truncated file.
+  renames it over the target, so an interrupted export never leaves a truncated file (and
+  the next export to that file removes the temporary file a killed one left behind).
 * :func:`merge_into` keeps the existing file byte for byte (comments, ``@string``s, layout,
   encoding, line endings) and appends only the entries it does not hold yet: an entry is
   already there when the file has its key (BibTeX keys ignore case), or an entry with the same
@@ -74,6 +75,41 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+    _remove_stale_temporaries(folder, target.name)
+
+
+_TEMP_PID = re.compile(r"\.papershelf-(\d+)\.tmp\Z")
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    """Remove the temporary files of ``name`` that writers killed mid-write left behind
+    (their process is gone; a live one may still be writing its own)."""
+    with contextlib.suppress(OSError):
+        for leftover in folder.glob(f".{_glob_escape(name)}.papershelf-*.tmp"):
+            m = _TEMP_PID.search(leftover.name)
+            if not m or leftover.name != f".{name}.papershelf-{m.group(1)}.tmp":
+                continue
+            if not _process_alive(int(m.group(1))):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours: this write is done
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) is no probe on Windows: leave the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's, or cannot tell: leave it
+    return True
 
 
 @dataclass

@@ -198,3 +198,5 @@ def decode_json(response: httpx.Response, *, host: str) -> Any:
         return json.loads(response.content)
     except ValueError as exc:
         raise SourceError(f"{host} sent malformed JSON for {url}: {exc}") from exc
+    except RecursionError:
+        raise SourceError(f"{host} sent JSON nested too deeply to read for {url}") from None

@@ -89,7 +89,13 @@ def parse_page(text: str, *, year: int | None = None, today: date | None = None)
     return parse_page_text(text, year=year, today=today)
 
 
+_NO_LIST = ("no Daily Papers list found (no data-props with dailyPapers); save the page "
+            "huggingface.co/papers from the browser, or copy its text")
+
+
 def parse_page_html(text: str) -> SavedPage:
+    if "data-props" not in text.lower():  # spare a long page the HTML parser: no list in it
+        raise PageError(_NO_LIST)
     finder = _PropsFinder()
     finder.feed(text)
     finder.close()
@@ -102,12 +108,14 @@ def parse_page_html(text: str) -> SavedPage:
         except ValueError as err:
             raise PageError(f"the Daily Papers data (data-props) is not valid JSON: {err}",
                             line) from None
+        except RecursionError:
+            raise PageError("the Daily Papers data (data-props) is nested too deeply to be "
+                            "a Daily Papers list", line) from None
         if isinstance(props, dict) and isinstance(props.get("dailyPapers"), list):
             chosen = (line, props)
             break
     if chosen is None:
-        raise PageError("no Daily Papers list found (no data-props with dailyPapers); save the "
-                        "page huggingface.co/papers from the browser, or copy its text")
+        raise PageError(_NO_LIST)
     line, props = chosen
     page_day = None
     if props.get("periodType", "day") == "day":

@@ -73,6 +73,8 @@ def load_config(path: Path) -> dict[str, Any]:
         raise BadInput(f"{path}:{line}: config file is not UTF-8 text") from None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise BadInput(f"{path}: bad config file: values nested too deeply") from None
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         m = _AT_LINE.search(message)

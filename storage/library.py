@@ -78,17 +78,18 @@ def find_match(session: Session, *, record: PaperRecord) -> Paper | None:
     norm = normalise_title(record.title)
     if not norm:
         return None
-    candidates = session.exec(select(Paper).where(Paper.title_norm == norm)).all()
-    if not candidates:
-        return None
+    # Papers with this title and no other arXiv id, each with its first author, in one query
+    # (many papers may share a title: one query per candidate made a pull quadratic).
+    candidates = session.connection().exec_driver_sql(
+        "SELECT p.id, a.name FROM paper p LEFT JOIN paper_author a "
+        "ON a.paper_id = p.id AND a.position = 0 "
+        "WHERE p.title_norm = ? AND (p.arxiv_id IS NULL OR ? IS NULL OR p.arxiv_id = ?) "
+        "ORDER BY p.id", (norm, record.arxiv_id, record.arxiv_id)).all()
     wanted = last_name(record.authors[0]) if record.authors else None
-    for paper in candidates:
-        first = first_author(session, paper_id=_id(paper))
+    for pid, first in candidates:
+        # Records without author names (copied page text) match on the title alone.
         if wanted is None or first is None or last_name(first) == wanted:
-            # Records without author names (copied page text) match on the title alone.
-            if record.arxiv_id and paper.arxiv_id and paper.arxiv_id != record.arxiv_id:
-                continue
-            return paper
+            return session.get(Paper, pid)
     return None
 
 
@@ -125,6 +126,14 @@ def notes_of(session: Session, *, paper_id: int) -> list[Note]:
 
 def key_taken(session: Session, key: str) -> bool:
     return session.exec(select(Paper.id).where(Paper.key == key)).first() is not None
+
+
+def _keys_from(session: Session, base: str) -> set[str]:
+    """The keys in use that start with ``base`` (the candidates of :func:`unique_key`), in one
+    query rather than one per suffix tried."""
+    pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base) + "*"
+    return set(session.connection().exec_driver_sql(
+        "SELECT key FROM paper WHERE key GLOB ?", (pattern,)).scalars())
 
 
 # ---------------------------------------------------------------- merging records
@@ -210,10 +219,10 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
     wanted: str | None = None
     if record.key and check_key(record.key) is None:
         wanted = record.key
-        key = unique_key(record.key, lambda k: key_taken(session, k))
+        base = record.key
     else:
-        key = unique_key(base_key(record.authors, record.year, record.title),
-                         lambda k: key_taken(session, k))
+        base = base_key(record.authors, record.year, record.title)
+    key = unique_key(base, _keys_from(session, base).__contains__)
     values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
     doi_taken = values["doi"] and session.exec(
         select(Paper.id).where(Paper.doi == values["doi"])).first() is not None

@@ -89,6 +89,8 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         return config, [f"cannot read {path}: {err}; using the defaults"]
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        return config, [f"{path}: values nested too deeply; using the defaults"]
     except tomllib.TOMLDecodeError as err:
         # tomllib says "... (at line 3, column 7)"
         return config, [f"{path}: {err}; using the defaults"]

@@ -9,6 +9,7 @@ as ``papershelf search`` (:mod:`storage.search`), export the same code as ``pape
 
 from __future__ import annotations
 
+import unicodedata
 import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -208,7 +209,8 @@ def safe_url(url: str | None) -> str | None:
     text = url.strip()
     scheme, sep, rest = text.partition("://")
     host = rest.split("/", 1)[0]
-    if sep and scheme.lower() in ("http", "https") and host and not any(c.isspace() for c in text):
+    if sep and scheme.lower() in ("http", "https") and host and not any(
+            c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in text):
         return text
     return None
 

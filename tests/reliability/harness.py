@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,7 +109,8 @@ class Job:
     """
 
     def __init__(self, db: Path, args: Sequence[str], *, crash_after: int | None = None,
-                 env: dict[str, str] | None = None, fork: bool = False) -> None:
+                 env: dict[str, str] | None = None, fork: bool = False,
+                 setup: Callable[[], None] | None = None) -> None:
         extra = dict(env or {})
         if crash_after is not None:
             extra["PAPERSHELF_CRASH_AFTER"] = str(crash_after)
@@ -116,8 +118,10 @@ class Job:
         self._err = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc: subprocess.Popen[bytes] | None = None
         self._pid = 0
+        if setup is not None and not (fork and hasattr(os, "fork")):
+            raise ValueError("setup runs in a forked child only")
         if fork and hasattr(os, "fork"):
-            self._pid = _fork_main(["--db", str(db), *args], extra, self._out, self._err)
+            self._pid = _fork_main(["--db", str(db), *args], extra, self._out, self._err, setup)
         else:
             self._proc = subprocess.Popen(command(db, *args), cwd=REPO, env=clean_env(**extra),
                                           stdout=self._out, stderr=self._err)
@@ -135,7 +139,8 @@ class Job:
         return Result(code, texts[0], texts[1])
 
 
-def _fork_main(argv: list[str], env: dict[str, str], out: Any, err: Any) -> int:
+def _fork_main(argv: list[str], env: dict[str, str], out: Any, err: Any,
+               setup: Callable[[], None] | None = None) -> int:
     import storage.db as storage_db
     from tui.cli import main
 
@@ -153,6 +158,8 @@ def _fork_main(argv: list[str], env: dict[str, str], out: Any, err: Any) -> int:
             del os.environ[key]
         os.environ.update(env)
         storage_db.steps_seen = 0
+        if setup is not None:
+            setup()
         code = main(argv)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -174,6 +181,49 @@ def run_killed_after(db: Path, args: Sequence[str], delay: float, *, timeout: fl
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=timeout)
     return Result(proc.returncode, out, err)
+
+
+# File steps: the calls through which a module writes a file. ``file_steps`` puts a stand-in for
+# ``os`` into that module (``exports.merge``, whose write_atomic does every file write of an
+# export): each of these calls is a step, recorded, or the process SIGKILLs itself just before
+# the chosen one. The same idea as the SQL step hook, for the moments between SQL and the end.
+FILE_CALLS = ("open", "write", "fsync", "close", "chmod", "replace", "rename", "unlink")
+
+
+class _CountingOs:
+    def __init__(self, real: Any, *, kill_at: int | None, record: list[str] | None) -> None:
+        self._real, self._kill_at, self._record, self._seen = real, kill_at, record, 0
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._real, name)
+        if name not in FILE_CALLS:
+            return attr
+
+        def step(*args: Any, **kwargs: Any) -> Any:
+            self._seen += 1
+            if self._record is not None:
+                self._record.append(f"os.{name}")
+            if self._kill_at is not None and self._seen >= self._kill_at:
+                self._real.kill(self._real.getpid(), signal.SIGKILL)
+            return attr(*args, **kwargs)
+        return step
+
+
+@contextmanager
+def file_steps(module: Any, *, record: list[str]) -> Iterator[None]:
+    """Record the file calls ``module`` makes (see FILE_CALLS) while in the block."""
+    real = module.os
+    module.os = _CountingOs(real, kill_at=None, record=record)
+    try:
+        yield
+    finally:
+        module.os = real
+
+
+def kill_before_file_step(module: Any, step: int) -> None:
+    """Make this process SIGKILL itself just before ``module``'s ``step``-th file call (for a
+    forked child: see ``Job(setup=...)``)."""
+    module.os = _CountingOs(module.os, kill_at=step, record=None)
 
 
 @contextmanager
@@ -276,6 +326,17 @@ def dump(db: Path, tables: Sequence[str] = TABLES) -> Dump:
             rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid").fetchall()
             out[table] = rows
         return out
+    finally:
+        conn.close()
+
+
+def without_authors(db: Path) -> set[str]:
+    """Keys of the papers that have no author row (a half-written paper, unless it had none)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return {key for (key,) in conn.execute(
+            "SELECT key FROM paper p WHERE NOT EXISTS "
+            "(SELECT 1 FROM paper_author a WHERE a.paper_id = p.id)")}
     finally:
         conn.close()
 
@@ -399,16 +460,19 @@ def crash_test(
     db = clean / "lib.db"
     states: list[Path] = []
     dumps: list[Dump] = []
+    authorless: list[set[str]] = []
     steps: list[list[str]] = []
     for j, args in enumerate(commands):
         state = clean / f"state{j}.db"
         copy_library(db, state)
         states.append(state)
         dumps.append(dump(db, tables))
+        authorless.append(without_authors(db))
         result, recorded = trace_steps(db, *args, env=env)
         assert result.code == 0, f"{name}: uninterrupted {args} failed: {result.err}"
         steps.append(recorded)
     dumps.append(dump(db, tables))
+    authorless.append(without_authors(db))
     report = CrashReport(name, len(commands), sum(len(s) for s in steps))
 
     rng = random.Random(f"{name}-{seed}")
@@ -445,6 +509,8 @@ def crash_test(
         lib = one.dir / "lib.db"
         check = run_inproc(lib, "db", "check")
         assert check.code == 0 and ": ok" in check.out, f"{where(one)}: db check failed: {check}"
+        lost = without_authors(lib) - authorless[one.command] - authorless[one.command + 1]
+        assert not lost, f"{where(one)}: papers without their authors: {sorted(lost)[:5]}"
         now = dump(lib, tables)
         before, after = dumps[one.command], dumps[one.command + 1]
         if now == before:
@@ -483,7 +549,11 @@ def crash_test(
         "kind": "crash", "name": name, "commands": report.commands, "steps": report.steps,
         "kills": len(report.kills), "exec": sum(k.exec for k in report.kills),
         "before": report.landed("before"),
-        "after": report.landed("after"), "reruns": report.reruns,
+        "after": report.landed("after"),
+        **({"in between": ", ".join(f"{label}: {count}" for label, count in sorted(
+            Counter(k.landed for k in report.kills if k.landed not in ("before", "after")
+                    ).items()))} if allowed_states else {}),
+        "reruns": report.reruns,
         "seconds": round(report.seconds, 1),
     })
     return report

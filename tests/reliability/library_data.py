@@ -32,7 +32,7 @@ def authors(rng: random.Random, n: int = 3) -> list[str]:
 
 
 def build(db: Path, n: int, *, seed: int = 1, tags: dict[str, range] | None = None,
-          notes: bool = True) -> list[str]:
+          notes: bool = True, status: str = "queued") -> list[str]:
     """A library of ``n`` papers with three authors each, the given tags (name -> paper indexes),
     and a note on every third paper. Returns the papers' keys in order."""
     rng = random.Random(seed)
@@ -46,7 +46,7 @@ def build(db: Path, n: int, *, seed: int = 1, tags: dict[str, range] | None = No
                     arxiv_id=f"{2300 + i % 12:04d}.{10000 + i:05d}" if i % 2 else None,
                     doi=f"10.1000/sample.{i}" if i % 3 == 0 else None,
                     abstract=" ".join(rng.choices(WORDS, k=60)), source="arxiv")
-                paper = ops.merge_record(session, record=record, status="queued").paper
+                paper = ops.merge_record(session, record=record, status=status).paper
                 names = [t for t, which in (tags or {}).items() if i in which]
                 if names:
                     ops.change_tags(session, paper=paper, add=names)

@@ -27,12 +27,11 @@ from .harness import (
     trace_steps,
 )
 
+LATEST = migrations.latest_version()
 
-def v1_library(db: Path) -> None:
-    """A library made by the first schema, with papers, tags and notes written by the CLI."""
-    conn = sqlite3.connect(db)
-    migrations.migrate(conn, target=1)
-    conn.close()
+
+def old_library(db: Path) -> None:
+    """A library of this papershelf's schema, with papers, tags and notes written by the CLI."""
     for args in (["add", "--title", "Attention Is All You Need", "--author", "Ashish Vaswani",
                   "--author", "Noam Shazeer", "--year", "2017", "--arxiv", "1706.03762",
                   "--tag", "transformers"],
@@ -42,9 +41,10 @@ def v1_library(db: Path) -> None:
         assert run_inproc(db, *args).code == 0
 
 
-def _fake_v2(conn: sqlite3.Connection) -> None:
-    conn.execute("ALTER TABLE paper ADD COLUMN fake_v2 TEXT")
-    conn.execute("UPDATE paper SET fake_v2 = 'upgraded'")
+def _fake_next(conn: sqlite3.Connection) -> None:
+    """A schema step newer than any this papershelf has."""
+    conn.execute("ALTER TABLE paper ADD COLUMN fake_next TEXT")
+    conn.execute("UPDATE paper SET fake_next = 'upgraded'")
 
 
 def _columns(db: Path) -> list[str]:
@@ -65,24 +65,32 @@ def _version(db: Path) -> int:
 
 def test_upgrade_copies_the_library_aside_first(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library opened by a papershelf one schema step newer (a fake step after the real
+    ones): the library is copied aside first, as one self-contained file equal to the library
+    before; putting it back gives the old library to the older papershelf."""
+    start = LATEST
     db = tmp_path / "library.db"
-    v1_library(db)
+    old_library(db)
     before = dump(db)
     listed = run_inproc(db, "list", "--json").out
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, _fake_v2])
+    newest = LATEST + 1
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, _fake_next])
 
     assert run_inproc(db, "list", "--json").out == listed  # opening upgrades, nothing lost
-    assert _version(db) == 2 and "fake_v2" in _columns(db)
-    assert run_inproc(db, "db", "migrate").out == f"{db}: at schema 2, the latest\n"
+    assert _version(db) == newest and "fake_next" in _columns(db)
+    assert run_inproc(db, "db", "migrate").out == f"{db}: at schema {newest}, the latest\n"
+    upgraded = dump(db)
+    upgraded["paper"] = [row[:-1] for row in upgraded["paper"]]  # fake_next is the last column
+    assert upgraded == before
 
-    bak = tmp_path / "library.db.v1.bak"
+    bak = tmp_path / f"library.db.v{start}.bak"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".bak")) == [bak.name]
     assert sidecars(bak) == []  # one self-contained file
-    assert _version(bak) == 1 and "fake_v2" not in _columns(bak)
+    assert _version(bak) == start and "fake_next" not in _columns(bak)
     assert dump(bak) == before  # exactly the library as it was before the upgrade
 
-    # Going back: an older papershelf (no v2 step) opens the copy put back in place.
-    monkeypatch.undo()
+    # Going back: the older papershelf opens the copy put back in place.
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:start])
     shutil.copyfile(bak, db)
     for side in sidecars(db):
         (tmp_path / side).unlink()
@@ -90,22 +98,68 @@ def test_upgrade_copies_the_library_aside_first(tmp_path: Path,
     assert dump(db) == before
 
 
-def test_a_failed_upgrade_leaves_the_library_as_it_was(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def v1_library(db: Path) -> None:
+    """A library of the first schema as the first papershelf left it (written with SQL: this
+    papershelf's commands need the later steps)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrations.migrate(conn, target=1)
+    conn.executescript("""
+        BEGIN;
+        INSERT INTO paper (id, key, title, title_norm, arxiv_id, year, status, starred, added,
+                           modified)
+        VALUES (1, 'vaswani2017attention', 'Attention Is All You Need',
+                'attention is all you need', '1706.03762', 2017, 'queued', 0,
+                '2024-06-01 10:00:00', '2024-06-01 10:00:00'),
+               (2, 'hu2021lora', 'LoRA: Low-Rank Adaptation of Large Language Models',
+                'lora low rank adaptation of large language models', NULL, 2021, 'inbox', 1,
+                '2024-06-02 10:00:00', '2024-06-02 10:00:00');
+        INSERT INTO paper_author VALUES (1, 0, 'Ashish Vaswani'), (1, 1, 'Noam Shazeer'),
+                                        (2, 0, 'Edward Hu');
+        INSERT INTO tag VALUES (1, 'transformers');
+        INSERT INTO paper_tag VALUES (1, 1);
+        INSERT INTO note VALUES (1, 1, 'positional encodings', NULL, '2024-06-03 10:00:00',
+                                 '2024-06-03 10:00:00');
+        COMMIT;""")
+    conn.close()
+
+
+@pytest.mark.skipif(LATEST < 2, reason="no real upgrade step yet")
+def test_the_real_upgrades_copy_aside_and_keep_everything(tmp_path: Path) -> None:
+    """A first-schema library opened by this papershelf: copied aside as `library.db.v1.bak`
+    (equal to the library before), then upgraded with every row kept, and the new steps work
+    on the old rows (the search index of schema 2 finds them)."""
     db = tmp_path / "library.db"
     v1_library(db)
     before = dump(db)
-
-    def broken_v2(conn: sqlite3.Connection) -> None:
-        _fake_v2(conn)  # half done...
-        raise RuntimeError("a bug in the v2 step")
-
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, broken_v2])
-    with pytest.raises(RuntimeError, match="a bug in the v2 step"):
-        run_inproc(db, "list")
-    assert _version(db) == 1 and "fake_v2" not in _columns(db)
+    check = run_inproc(db, "db", "check")
+    assert (check.code, check.out) == (0, f"{db}: ok (schema {LATEST}, 2 papers)\n")
+    bak = tmp_path / "library.db.v1.bak"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".bak")) == [bak.name]
+    assert sidecars(bak) == [] and _version(bak) == 1
+    assert dump(bak) == before
     assert dump(db) == before
-    assert dump(tmp_path / "library.db.v1.bak") == before
+    found = run_inproc(db, "search", "atention", "--json").json()
+    assert [p["key"] for p in found] == ["vaswani2017attention"]
+    assert found[0]["tags"] == ["transformers"]
+    assert [n["body"] for n in found[0]["notes"]] == ["positional encodings"]
+
+
+def test_a_failed_upgrade_leaves_the_library_as_it_was(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "library.db"
+    old_library(db)
+    before = dump(db)
+
+    def broken_next(conn: sqlite3.Connection) -> None:
+        _fake_next(conn)  # half done...
+        raise RuntimeError("a bug in the new step")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, broken_next])
+    with pytest.raises(RuntimeError, match="a bug in the new step"):
+        run_inproc(db, "list")
+    assert _version(db) == LATEST and "fake_next" not in _columns(db)
+    assert dump(db) == before
+    assert dump(tmp_path / f"library.db.v{LATEST}.bak") == before
 
 
 def papershelf(env_db: Path, *args: str, **extra: str) -> Result:
@@ -174,7 +228,7 @@ def test_backup_and_the_documented_restore(tmp_path: Path) -> None:
 
     assert state(library) == known
     check = papershelf(library, "db", "check")
-    assert (check.code, check.out) == (0, f"{library}: ok (schema 1, 2 papers)\n")
+    assert (check.code, check.out) == (0, f"{library}: ok (schema {LATEST}, 2 papers)\n")
 
 
 def test_backup_refuses_a_missing_folder_and_a_directory(tmp_path: Path) -> None:

@@ -19,13 +19,15 @@ from . import library_data as data
 from .harness import (
     KILLED,
     RESULTS,
+    WORKERS,
+    Job,
     copy_library,
     crash_test,
     dump,
+    file_steps,
+    kill_before_file_step,
     run,
     run_inproc,
-    run_killed_after,
-    sha256,
     trace_steps,
 )
 
@@ -249,7 +251,7 @@ def test_multi_day_pull_killed_anywhere(tmp_path: Path,
 
     def whole_days(_command: int, now: dict) -> str | None:
         for m, state in enumerate(prefixes):
-            if _same_but_source_fields(now, state):
+            if now == state:
                 return f"{m} days"
         return None
 
@@ -257,59 +259,86 @@ def test_multi_day_pull_killed_anywhere(tmp_path: Path,
                         commands=[["pull", "--since", str(days[0]), "--until", str(days[-1])]],
                         work=tmp_path / "work", kills=KILLS, when_done="again", env=env,
                         tables=tables, allowed_states=whole_days)
-    assert len(report.kills) >= KILLS
-    assert len(dump(tmp_path / "work" / "clean" / "lib.db", tables)["feed_entry"]) == 4 * 25
-
-
-def _same_but_source_fields(a: dict, b: dict) -> bool:
-    """Equal, except that a day pulled later may refresh upvotes of a shared paper (adjust to
-    what issue 3 records)."""
-    return a == b
+    # Kills landed before the first day's commit and between days (each day is committed on
+    # its own, whole); a kill after the last day's commit is labelled "after".
+    assert len(report.kills) >= KILLS and report.landed("before") >= 1, report.kills
+    assert sum(report.landed(f"{m} days") for m in (1, 2, 3)) >= 1, report.kills
+    final = dump(tmp_path / "work" / "clean" / "lib.db", tables)
+    assert len(final["feed_entry"]) == 4 * 25
+    assert len(final["paper"]) == 3 + 4 * 25 - 3 * 5  # the shared papers once each
 
 
 @needs("export", "issue 4")
 def test_export_into_killed_anywhere(tmp_path: Path) -> None:
-    """`papershelf export --all --into refs.bib` killed anywhere (between SQL steps, and at
-    random moments while it writes the file): refs.bib is the old bytes or the complete new
-    file, never a truncated one; rerunning gives the complete file, no entry twice."""
+    """`papershelf export --all --into refs.bib` (400 papers) killed before any of its SQL steps
+    and before any of its file steps (creating the temporary file, each write, the fsync, the
+    close, the rename...): refs.bib is the old bytes or the complete new file, never a cut one;
+    the library is unchanged and passes db check; rerunning gives the complete file, no entry
+    twice, and leaves no temporary file behind."""
+    import exports.merge
+
+    started = time.monotonic()
     base = tmp_path / "base.db"
     data.build(base, 400)
-    refs = tmp_path / "refs.bib"
     old = (b"% my paper's references\n@string{nips = {NeurIPS}}\n\n"
            b"@article{mine2020,\n  title = {My Own Paper},\n  author = {Me, Myself},\n"
            b"  year = {2020}\n}\n")
-    refs.write_bytes(old)
-    args = ["export", "--all", "--into", str(refs)]
-    clean = tmp_path / "clean"
-    clean.mkdir()
-    (clean / "refs.bib").write_bytes(old)
-    copy_library(base, clean / "lib.db")
-    started = time.monotonic()
-    result = run(clean / "lib.db", "export", "--all", "--into", str(clean / "refs.bib"))
-    took = time.monotonic() - started
+
+    def place(folder: Path) -> tuple[Path, list[str]]:
+        copy_library(base, folder / "lib.db")
+        (folder / "refs.bib").write_bytes(old)
+        return folder / "lib.db", ["export", "--all", "--into", str(folder / "refs.bib")]
+
+    # The uninterrupted run: its SQL steps and its file steps, and the file it writes.
+    db, args = place(tmp_path / "clean")
+    before = dump(db)
+    files: list[str] = []
+    with file_steps(exports.merge, record=files):
+        result, sql = trace_steps(db, *args)
     assert result.code == 0, result
-    new = (clean / "refs.bib").read_bytes()
-    assert new.startswith(old) and new != old
-    probe = tmp_path / "probe"
-    copy_library(base, probe / "lib.db")
-    (probe / "refs.bib").write_bytes(old)
-    _res, steps = trace_steps(probe / "lib.db", "export", "--all", "--into", str(probe / "refs.bib"))
-    kills = 0
-    for i in range(KILLS):
-        work = tmp_path / f"k{i}"
-        copy_library(base, work / "lib.db")
-        target = work / "refs.bib"
-        target.write_bytes(old)
-        here = [a if a != str(refs) else str(target) for a in args]
-        if i % 2:  # between SQL steps, spread over the whole command
-            killed = run(work / "lib.db", *here, crash_after=1 + len(steps) * i // KILLS)
-        else:  # timed: from half the clean run's duration to all of it
-            killed = run_killed_after(work / "lib.db", here, took * (0.5 + i / (2 * KILLS)))
-        kills += killed.code == KILLED
-        assert target.read_bytes() in (old, new), f"kill {i}: refs.bib is neither old nor new"
-        assert run_inproc(work / "lib.db", "db", "check").code == 0
-        assert run(work / "lib.db", *here).code == 0
-        assert target.read_bytes() == new, f"kill {i}: the rerun did not give the complete file"
-        assert sha256(target) == sha256(clean / "refs.bib")
-    assert kills >= KILLS // 2
-    RESULTS.append({"kind": "crash", "name": "export --into", "kills": kills, "steps": len(steps)})
+    new = (tmp_path / "clean" / "refs.bib").read_bytes()
+    assert new.startswith(old) and new[len(old):].count(b"\n@") == 400  # every paper, once
+    assert "os.replace" in files and files.count("os.write") >= 2  # the file goes in chunks
+    # Every file step, and SQL steps spread over the command, KILLS + 4 points in all.
+    wanted_sql = max(4, KILLS + 4 - len(files))
+    points = sorted({("sql", 1 + (len(sql) - 1) * i // max(1, wanted_sql - 1))
+                     for i in range(wanted_sql)}) + [("file", k) for k in range(1, len(files) + 1)]
+
+    def job(i: int, kind: str, step: int) -> tuple[Path, Job]:
+        db, args = place(tmp_path / f"k{i}")
+        if kind == "sql":
+            return db, Job(db, args, crash_after=step, fork=i % 5 != 0)
+        return db, Job(db, args, fork=True,
+                       setup=lambda: kill_before_file_step(exports.merge, step))
+
+    landed = {"old": 0, "new": 0}
+    for at in range(0, len(points), WORKERS):
+        batch = [(i, *points[i], *job(i, *points[i])) for i in range(at, min(at + WORKERS,
+                                                                            len(points)))]
+        for i, kind, step, db, killed in batch:
+            where = f"kill {i}: before {kind} step {step} " + (
+                f"({sql[step - 1][:50]!r})" if kind == "sql" else f"({files[step - 1]})")
+            assert killed.wait().code == KILLED, f"{where}: not killed"
+            target = db.parent / "refs.bib"
+            got = target.read_bytes()
+            assert got in (old, new), f"{where}: refs.bib is neither the old nor the new file " \
+                                      f"({len(got)} bytes; old {len(old)}, new {len(new)})"
+            landed["old" if got == old else "new"] += 1
+            check = run_inproc(db, "db", "check")
+            assert check.code == 0 and ": ok" in check.out, f"{where}: {check}"
+            assert dump(db) == before, f"{where}: the library changed"
+            again = Job(db, args_for(target), fork=True).wait()
+            assert (again.code, target.read_bytes() == new) == (0, True), f"{where}: {again}"
+            leftovers = sorted(p.name for p in db.parent.iterdir() if p.suffix == ".tmp")
+            assert leftovers == [], f"{where}: temporary files left behind: {leftovers}"
+    assert len(points) >= KILLS and landed["old"] >= 1 and landed["new"] >= 1, landed
+    RESULTS.append({"kind": "crash", "name": "export --all --into refs.bib (400 papers)",
+                    "steps": f"{len(sql)} SQL + {len(files)} file", "kills": len(points),
+                    "exec": sum(1 for i, (kind, _) in enumerate(points)
+                                if kind == "sql" and i % 5 == 0),
+                    "old file": landed["old"], "new file": landed["new"],
+                    "reruns": len(points), "seconds": round(time.monotonic() - started, 1)})
+
+
+def args_for(target: Path) -> list[str]:
+    return ["export", "--all", "--into", str(target)]

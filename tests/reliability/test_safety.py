@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from storage.migrations import latest_version
 
 from .harness import REPO, Result, clean_env, dump, run_inproc
 
@@ -60,7 +63,7 @@ def test_hostile_text_is_stored_as_text(db_path: Path) -> None:
     assert {t: v for t, v in after.items() if not t.startswith("undo")} == \
         {t: v for t, v in before.items() if not t.startswith("undo")}
     check = run_inproc(db_path, "db", "check")
-    assert check.code == 0 and check.out.endswith("(schema 1, 1 papers)\n")
+    assert check.code == 0 and check.out.endswith(f"(schema {latest_version()}, 1 papers)\n")
 
 
 # Names that may be formatted into SQL text: they come from code (table and column names,
@@ -68,10 +71,25 @@ def test_hostile_text_is_stored_as_text(db_path: Path) -> None:
 # its value is bound as a parameter or, being a name from code, added here.
 SAFE_SQL_NAMES = {
     "storage/migrations.py": {"table", "kind", "kind.upper()", "when", "open_action", "sql",
-                              "APPLICATION_ID", "version"},
+                              "APPLICATION_ID", "version",
+                              # schema 2 (search): column lists, FTS table and trigger names,
+                              # trigger bodies, all built from the module's constants
+                              "text", "cols", "name", "', '.join(columns)", "V2_TOKENIZE",
+                              "extra", "' '.join(ins)", "' '.join(dele)", "bump", "body"},
     "storage/db.py": {"int(BUSY_TIMEOUT_S * 1000)"},
     # "?, ?, ?" placeholder lists, a constant subquery, and per_week's two column names.
     "storage/views.py": {"marks", "_DISMISSED", "column"},
+    # Column and FTS table names from constants; trigger names read back from the schema.
+    "storage/search.py": {"_DOC_COLUMNS", "cols", "name", "table", "', '.join(fields)"},
+}
+# SQL text joined with + from pieces reviewed as above (the whole first argument, unparsed).
+SAFE_SQL_BUILDS = {
+    "storage/search.py": {
+        "'SELECT count(*) FROM search_source s JOIN search_doc d ON d.id = s.id WHERE ' + "
+        "' OR '.join((f'd.{c} IS NOT s.{c}' for c in ('title', 'authors', 'tags', 'abstract', "
+        "'notes', 'ids')))",
+        "sql + ' LIMIT ?'",  # sql from _narrow_sql: fixed text, values bound
+    },
 }
 SQL_CALLS = {"execute", "executemany", "executescript", "exec_driver_sql", "text"}
 
@@ -96,8 +114,9 @@ def test_sql_text_is_never_built_from_values() -> None:
                         expr = ast.unparse(part.value)
                         if expr not in SAFE_SQL_NAMES.get(rel, set()):
                             problems.append(f"{rel}:{node.lineno} formats {expr!r} into SQL")
-            elif isinstance(sql, ast.BinOp) or (isinstance(sql, ast.Call) and getattr(
-                    sql.func, "attr", "") == "format"):
+            elif (isinstance(sql, ast.BinOp) or (isinstance(sql, ast.Call) and getattr(
+                    sql.func, "attr", "") == "format")) and \
+                    ast.unparse(sql) not in SAFE_SQL_BUILDS.get(rel, set()):
                 problems.append(f"{rel}:{node.lineno} builds SQL with + / % / .format()")
     assert problems == [], "bind values as parameters:\n" + "\n".join(problems)
 
@@ -129,13 +148,88 @@ def test_data_folder_is_private(tmp_path: Path, umask: int) -> None:
     assert stat.S_IMODE(nested.parent.stat().st_mode) == 0o700
 
 
-def test_file_names_from_paper_data_are_sanitised() -> None:
-    pytest.skip("nothing derives a file name from paper data yet (export writes where the user "
-                "says; issues 4 and 6 may add per-paper files): when something does, feed it keys "
-                "and titles like '../../x', '/etc/passwd', 'CON', 'a\\x00b', 300 characters")
+HOSTILE_LINKS = ["file:///etc/passwd", "javascript:alert(document.cookie)", "-a Calculator",
+                 "$(touch pwned)", "`touch pwned`", "http://example.org/a b; touch pwned",
+                 "http://example.org/\x00nul", "http://example.org/\x1b]8;;evil\x07",
+                 "http:///etc/passwd", "ftp://example.org/paper.pdf", "data:text/html,<b>x</b>",
+                 "   ", "\\\\server\\share"]
+SAFE_LINKS = ["https://example.org/paper?q=$(touch${IFS}pwned)&x=`id`", "HTTP://EXAMPLE.ORG/UPPER"]
 
 
-def test_links_opened_are_only_http() -> None:
-    pytest.skip("needs issue 6: the app has no open-in-browser action yet; then: a paper whose "
-                "url is 'file:///etc/passwd', 'javascript:...', '-a Calculator' or '$(touch x)' "
-                "is never passed to the browser, and no shell ever runs")
+async def test_links_opened_are_only_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Papers whose abstract and PDF links are hostile (file:, javascript:, an option, shell
+    text, control characters): `o` and `O` in the app hand only http(s) links to the browser,
+    through webbrowser (recorded here), and nothing ever runs a program or a shell. An http(s)
+    link with shell characters in it goes to the browser as it is: no shell reads it."""
+    import subprocess
+    import webbrowser
+
+    from reader.record import PaperRecord
+    from storage import library as ops
+    from storage.db import open_library
+    from tui.app import PapershelfApp
+    from tui.config import Config
+
+    from .app_helpers import notifications, screen_text, settle
+
+    opened: list[str] = []
+    spawned: list[object] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0, autoraise=True:
+                        opened.append(url) or True)
+    for name in ("Popen", "run", "call", "check_call", "check_output"):
+        monkeypatch.setattr(subprocess, name, lambda *a, **k: spawned.append(a) or None)
+    monkeypatch.setattr(os, "system", lambda cmd: spawned.append(cmd) or 0)
+    monkeypatch.chdir(tmp_path)
+    links = HOSTILE_LINKS + SAFE_LINKS
+    lib = open_library(tmp_path / "library.db")
+    try:
+        with lib.action("papers with links") as session:
+            for n, link in enumerate(links):
+                ops.merge_record(session, record=PaperRecord(
+                    title=f"Link {n}", authors=["Ann Lee"], url_abs=link, url_pdf=link,
+                    source="bibtex"), status="inbox")
+        app = PapershelfApp(lib, config=Config(), watch=False)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            papers = app.main.papers
+            by_title = {papers.row(pid).title: i for i, pid in enumerate(papers.ids)}
+            assert len(by_title) == len(links)
+            for n, link in enumerate(links):
+                papers.move_to(by_title[f"Link {n}"])
+                await settle(pilot)
+                before = len(opened)
+                for key in ("o", "O"):
+                    await pilot.press(key)
+                    await settle(pilot)
+                if link in SAFE_LINKS:
+                    assert opened[before:] == [link, link], notifications(app)[-3:]
+                else:
+                    assert opened[before:] == [], link
+                    assert notifications(app)[-1] == (f"Could not open {link} (only http and "
+                                                      "https links open)")
+                    shown = screen_text(app)
+                    assert "javascript" not in shown and "file://" not in shown
+    finally:
+        lib.close()
+    assert opened == [link for link in SAFE_LINKS for _ in range(2)]
+    assert spawned == [] and not (tmp_path / "pwned").exists()
+
+
+def test_no_file_name_comes_from_paper_data() -> None:
+    """Not applicable, on purpose: nothing names a file after paper data (a key, a title):
+    exports write where the user says (`-o FILE`, `--into FILE`) and the app asks for the
+    path. This fails when code that builds a path from a paper's fields appears (a Path or
+    open() fed from `.key`, `.title`, `record.`, `paper.`): such code needs sanitising (no
+    `..`, `/`, NUL, reserved names like CON, length) and a real test here."""
+    suspicious = re.compile(r"(Path\(|open\(|\.with_name\(|\.joinpath\(|/ f?[\"']?\{?)"
+                            r"[^\n]*\b(paper|record|row|entry|item)\.(key|title|arxiv_id|doi)\b")
+    found = []
+    for path in sorted(REPO.glob("*/**/*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel.startswith(("tests/", ".venv/", "build/")):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if suspicious.search(line):
+                found.append(f"{rel}:{number}: {line.strip()}")
+    assert found == [], "a file name from paper data: sanitise it and test it:\n" + \
+        "\n".join(found)

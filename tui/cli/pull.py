@@ -152,7 +152,7 @@ class PullOutcome:
     @property
     def exit_code(self) -> int:
         if not self.failures:
-            return 0
+            return 1 if self.counts.failed else 0  # items skipped: partly done
         if self.done:
             return 1
         return self.failures[0].exit_code
