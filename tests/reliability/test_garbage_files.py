@@ -2,7 +2,7 @@
 and arXiv readers fed random and mutated input (mutations of the repo's own samples and of the
 real recorded fixtures in ../shared/fixtures): parsed data or one clear error, never a
 traceback, a hang or a partial write. Hypothesis properties on the parsers themselves and on
-the commands (`papershelf import`, `import-page`, `pull` against a 127.0.0.1 server), plus fixed
+the commands (`papershelf import`, `import --page`, `pull` against a 127.0.0.1 server), plus fixed
 10 MB, NUL, invalid UTF-8 and deeply nested inputs.
 
 What each command may answer (the property):
@@ -360,7 +360,7 @@ def check_import_page(db: Path, path: Path, result: Result) -> None:
 
 @pytest.mark.parametrize("corpus", ["repo", "shared"])
 def test_import_page_takes_any_file(request: pytest.FixtureRequest, corpus: str) -> None:
-    """`papershelf import-page` of mutated saved pages (the repo's HTML and copied text; pages
+    """`papershelf import --page` of mutated saved pages (the repo's HTML and copied text; pages
     made from the real Daily Papers answers): papers imported (unusable items reported with
     their line), or one line naming the file and nothing imported."""
     files = corpus_of(request, corpus, _repo_pages, shared_pages)
@@ -370,12 +370,12 @@ def test_import_page_takes_any_file(request: pytest.FixtureRequest, corpus: str)
     def prop(data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(sorted(files)), label="file")
         blob = data.draw(fuzz.mutated(files[name], max_size=MUTATED_MAX), label="bytes")
-        TRIED[f"papershelf import-page: mutated {corpus} pages"] += 1
+        TRIED[f"papershelf import --page: mutated {corpus} pages"] += 1
         db = fresh_library()
         path = db.parent / ("page.html" if name.endswith(".html") else "page.txt")
         path.write_bytes(blob)
-        with no_hang(HANG, "papershelf import-page"):
-            result = run_inproc(db, "import-page", str(path), "--year", "2024")
+        with no_hang(HANG, "papershelf import --page"):
+            result = run_inproc(db, "import", "--page", str(path), "--year", "2024")
         check_import_page(db, path, result)
 
     prop()
