@@ -216,6 +216,9 @@ def parse(text: str) -> Query:
         raise BadInput(f"query too long ({len(text)} characters; at most {_MAX_QUERY})")
     query = Query(text=text, typing=bool(text) and not text[-1].isspace())
     for part in _split(text):
+        bad = next((c for c in part if "\ud800" <= c <= "\udfff"), None)
+        if bad is not None:  # what undecodable bytes on a command line become
+            raise BadInput(f"{part!r} is not valid UTF-8 text (the character {bad!r})")
         negated = part.startswith("-") and len(part) > 1
         body = part[1:] if negated else part
         if body.startswith('"'):

@@ -171,7 +171,7 @@ def import_bytes(data: bytes, name: str = "in.bib") -> tuple[Path, Path, Result]
     return db, path, result
 
 
-@fuzz_settings(150)
+@fuzz_settings(100)
 @given(text=fuzz.bib_files() | nasty)
 def test_bibtex_parser_takes_any_text(text: str) -> None:
     """`parse_bibtex` on generated BibTeX (braces nested deep, quotes, `#`, macros, hostile
@@ -205,7 +205,7 @@ def test_bibtex_import_takes_any_file(request: pytest.FixtureRequest, corpus: st
     and nothing imported."""
     files = corpus_of(request, corpus, _repo_bibs, _shared_bibs)
 
-    @fuzz_settings(40)
+    @fuzz_settings(30)
     @given(data=st.data())
     def prop(data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(sorted(files)), label="file")
@@ -217,7 +217,7 @@ def test_bibtex_import_takes_any_file(request: pytest.FixtureRequest, corpus: st
     prop()
 
 
-@fuzz_settings(60)
+@fuzz_settings(40)
 @given(text=fuzz.bib_files(), encoding=st.sampled_from(["utf-8", "latin-1", "utf-16", "raw"]))
 def test_bibtex_import_takes_any_generated_file(text: str, encoding: str) -> None:
     """`papershelf import` of generated .bib files written as UTF-8, Latin-1, UTF-16 (NUL bytes
@@ -251,9 +251,15 @@ def test_bibtex_import_into_a_library_is_all_or_nothing(tmp_path: Path) -> None:
     result = run_inproc(db, "import", str(path))
     check_import(db, path, result, 1)
     assert result.code == 1
-    titles = sorted(p["title"] for p in papers(db))
-    assert titles == ["Already here", "Good One", "Good Two with a NUL", "Good \" Three"
-                      .replace('"', "January")] or len(titles) == 4, titles
+    assert result.err.splitlines() == [
+        f"papershelf: {path}:2: @article entry 'broken1' cannot be read (it runs into the next "
+        "entry at line 4: an unclosed brace or quote?): entry skipped",
+        f"papershelf: {path}:5: duplicate key 'good1' (first used at line 1): entry skipped"]
+    assert {p["key"]: (p["title"], p["authors"]) for p in papers(db)} == {
+        "leealready": ("Already here", ["Ann Lee"]),
+        "good1": ("Good One", ["Ann Lee", "Bo Li"]),
+        "good2": ("Good Two with a NUL", ["Miles O'Brien"]),
+        "good3": ("Good January Three", [])}
     assert run_inproc(db, "undo").code == 0
     assert [p["title"] for p in papers(db)] == ["Already here"]
 
@@ -313,7 +319,7 @@ def _pages_any(text: str) -> None:
         assert 1 <= line <= last and why and "\n" not in why
 
 
-@fuzz_settings(150)
+@fuzz_settings(100)
 @given(data=st.data())
 def test_saved_page_parser_takes_any_text(data: st.DataObject) -> None:
     """`parse_page` on mutated saved pages (HTML and copied text), pages made from random Daily
@@ -365,7 +371,7 @@ def test_import_page_takes_any_file(request: pytest.FixtureRequest, corpus: str)
     their line), or one line naming the file and nothing imported."""
     files = corpus_of(request, corpus, _repo_pages, shared_pages)
 
-    @fuzz_settings(30)
+    @fuzz_settings(25)
     @given(data=st.data())
     def prop(data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(sorted(files)), label="file")
@@ -384,7 +390,7 @@ def test_import_page_takes_any_file(request: pytest.FixtureRequest, corpus: str)
 # ---------------------------------------------------------------- Daily Papers and arXiv
 
 
-@fuzz_settings(150)
+@fuzz_settings(100)
 @given(answer=fuzz.daily_papers_answers, day=st.none() | st.dates())
 def test_daily_papers_parser_takes_any_json(answer: Any, day: date | None) -> None:
     """`parse_daily_papers` on any JSON (lists of items with fields of any type, or not a
@@ -409,7 +415,7 @@ def _shared_atoms(root: Path) -> dict[str, bytes]:
     return repo_files("*.atom.xml", root / "arxiv")
 
 
-@fuzz_settings(200)
+@fuzz_settings(100)
 @given(data=st.data())
 def test_arxiv_parser_takes_any_feed(data: st.DataObject) -> None:
     """`parse_feed` on generated feeds (hostile text, odd ids and dates) and mutated sample
@@ -487,7 +493,7 @@ def test_pull_takes_any_answer(request: pytest.FixtureRequest, corpus: str,
         env = {"PAPERSHELF_CONFIG": str(WORK[0] / "config.toml"),
                "PAPERSHELF_HF_URL": server.url, "PAPERSHELF_ARXIV_URL": server.url}
 
-        @fuzz_settings(30)
+        @fuzz_settings(25)
         @given(data=st.data())
         def prop(data: st.DataObject) -> None:
             name = data.draw(st.sampled_from(sorted(files)), label="file")

@@ -45,6 +45,18 @@ def test_hostile_text_is_stored_as_text(db_path: Path) -> None:
     assert [(n["body"], n["quote"]) for n in shown["notes"]] == [(HOSTILE_NOTE, HOSTILE_QUOTE)]
     listed = run_inproc(db_path, "list", "--tag", "y'); DROP TABLE note; --", "--json").json()
     assert [p["key"] for p in listed] == [key]
+    # Search queries with quotes, `;` and SQL: words and qualifiers, bound as values (the
+    # DELETE query finds the paper because its author, venue and note hold those words).
+    for query, found in [(HOSTILE_TITLE, [key]), ("tag:\"y'); DROP TABLE note; --\"", [key]),
+                         ("author:o'brien; DELETE", [key]),
+                         ("'; VACUUM; --", []), ("'; DELETE FROM paper WHERE 1; --", [key]),
+                         ("source:x';--", None), ("\" OR 1=1 --", [])]:
+        result = run_inproc(db_path, "search", "--json", "--", query)
+        if found is None:  # not a source name: refused, naming it
+            assert result.one_error_line().startswith("papershelf: bad source \"x';--\" in ")
+            continue
+        assert result.code == 0, (query, result)
+        assert [p["key"] for p in result.json()] == found, query
     # Named by hostile text: found by nothing, refused with one line.
     for args in (["show", "1; DROP TABLE paper"], ["tag", "' OR 1=1 --", "+x"],
                  ["rm", "--yes", "x' OR '1'='1"]):
