@@ -294,7 +294,7 @@ def _literal(ref: str) -> str:
 def install_undo_triggers(conn: sqlite3.Connection) -> None:
     """(Re)create the triggers that write the inverse of every change into ``undo_entry``.
 
-    They log only while an undo action is open (see :func:`storage.library.Library.action`), so
+    They log only while an undo action is open (see :func:`storage.ops.Library.action`), so
     migrations, the undo itself and index maintenance are not recorded. Each logged statement
     restores one row by rowid; undo runs them newest first.
     """

@@ -3,7 +3,7 @@ pull log, read a day's feed back, and find the papers that still lack ids.
 
 A pull never touches the user's fields: new papers come in as ``inbox``; a paper already in the
 library (``queued``, ``read``, ``dismissed``, ...) keeps its status, tags, notes, key and rating
-(see :func:`storage.library.merge_record`).
+(see :func:`storage.ops.merge_record`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from reader.record import FeedItem, PaperRecord
-from storage import library as ops
+from storage import ops
 from storage.db import Library, utcnow
 from storage.models import FeedEntry, Paper, PaperAuthor, PullLog
 

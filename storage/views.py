@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from reader.errors import BadInput
-from storage import library as ops
+from storage import ops
 from storage.db import Library, utcnow
 from storage.models import STATUSES, Paper
 

@@ -1,7 +1,7 @@
 """The Textual app: triage the day's papers, read, tag, annotate, search as you type, mark, export.
 
 The app is thin. It reads through :mod:`storage.views` (what the views hold, a screenful of rows
-at a time) and :mod:`storage.library` (one paper, its notes), changes the library through
+at a time) and :mod:`storage.ops` (one paper, its notes), changes the library through
 ``Library.action`` (one undo step per user action, the same log as ``papershelf undo``) and asks
 :class:`tui.services.Services` for pull, search and export. Everything that may wait on the
 database runs in a worker thread; the UI thread only reads single rows.
@@ -27,8 +27,7 @@ from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.errors import BadInput, PapershelfError
-from storage import library as ops
-from storage import views
+from storage import ops, views
 from storage.db import Library, utcnow
 from storage.views import Counts, View
 from tui.config import Config, load_config

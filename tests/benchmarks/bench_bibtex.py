@@ -34,7 +34,7 @@ from bibtexparser.model import Entry, Field  # noqa: E402
 from exports.bibtex_in import parse_bibtex, read_bibtex_file  # noqa: E402
 from exports.bibtex_out import export_bibtex  # noqa: E402
 from reader.record import PaperRecord  # noqa: E402
-from storage import library as ops  # noqa: E402
+from storage import ops  # noqa: E402
 from storage.db import open_library  # noqa: E402
 from tui.cli import main  # noqa: E402
 

@@ -36,8 +36,11 @@ import synth  # noqa: E402
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
 from reader.record import PaperRecord  # noqa: E402
-from storage import library as ops  # noqa: E402
-from storage import migrations, search  # noqa: E402
+from storage import (  # noqa: E402
+    migrations,
+    ops,  # noqa: E402
+    search,
+)
 from storage.db import open_library  # noqa: E402
 
 KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from reader.record import PaperRecord
-from storage import library as ops
+from storage import ops
 from storage.db import open_library
 
 FIRST = ["Ashish", "Noam", "Niki", "Jakob", "Llion", "Aidan", "Łukasz", "Illia", "Zoë", "José",

@@ -151,7 +151,7 @@ def test_the_harness_catches_a_command_that_commits_halfway(tmp_path: Path) -> N
     import click
 
     from reader.record import PaperRecord
-    from storage import library as ops
+    from storage import ops
     from storage.db import Library
     from tui.cli import cli
     from tui.cli.common import pass_library

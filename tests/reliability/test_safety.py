@@ -177,7 +177,7 @@ async def test_links_opened_are_only_http(tmp_path: Path, monkeypatch: pytest.Mo
     import webbrowser
 
     from reader.record import PaperRecord
-    from storage import library as ops
+    from storage import ops
     from storage.db import open_library
     from tui.app import PapershelfApp
     from tui.config import Config

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reader.record import PaperRecord
-from storage import library as ops
+from storage import ops
 from storage.db import Library, open_library
 
 DATA = Path(__file__).parent / "data" / "search_library.json"

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from reader.record import PaperRecord
-from storage import library as ops
+from storage import ops
 from storage.db import Library
 from storage.keys import base_key, check_key, unique_key
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader.record import PaperRecord
-from storage import library as ops
+from storage import ops
 from storage.db import open_library
 
 

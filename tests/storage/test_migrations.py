@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 import storage.db
-from storage import library as ops
-from storage import migrations
+from storage import migrations, ops
 from storage.db import open_library
 from storage.search import index_problems, search_papers
 from tests.storage.search_data import load_search_library

@@ -12,8 +12,7 @@ import pytest
 from reader.errors import BadInput
 from reader.hf import parse_daily_papers
 from reader.record import FeedItem, PaperRecord
-from storage import library as ops
-from storage import pulls
+from storage import ops, pulls
 from storage.db import Library
 
 DATA = Path(__file__).resolve().parents[1] / "reader" / "data"

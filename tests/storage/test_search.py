@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from reader.errors import BadInput
 from reader.record import PaperRecord
-from storage import library as ops
+from storage import ops
 from storage.db import Library
 from storage.search import SearchHit, index_problems, rebuild_index, search_papers
 

@@ -12,8 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from shelf_sample import build_sample  # noqa: E402
 
 from reader.errors import BadInput  # noqa: E402
-from storage import library as ops  # noqa: E402
-from storage import views  # noqa: E402
+from storage import (
+    ops,  # noqa: E402
+    views,  # noqa: E402
+)
 from storage.views import View  # noqa: E402
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from unittest import mock
 
 from reader.record import PaperRecord
-from storage import library as ops
+from storage import ops
 from storage.db import Library
 
 DATA = Path(__file__).parent / "data" / "papers.json"
@@ -32,7 +32,7 @@ def build_sample(lib: Library, *, now: datetime = NOW) -> dict[str, int]:
         if "published" in values:
             values["published"] = date.fromisoformat(values["published"])
         record = PaperRecord(source="hf" if item.get("feed") else "manual", **values)
-        with mock.patch("storage.library.utcnow", return_value=when), \
+        with mock.patch("storage.ops.utcnow", return_value=when), \
                 lib.action(f"sample {i}") as session:
             paper = ops.merge_record(session, record=record, status=item.get("status", "inbox"),
                                      now=when).paper

@@ -15,8 +15,7 @@ from textual.widgets import Input, ProgressBar
 
 import reader.arxiv
 import tui.cli.pull as pull_cli
-from storage import library as ops
-from storage import pulls
+from storage import ops, pulls
 from tests.support.local_server import Gate, LocalServer, Reply, closed_port_url, local_server
 from tui.screens.dialogs import InputDialog
 

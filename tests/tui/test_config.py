@@ -7,7 +7,7 @@ from pathlib import Path
 
 from shelf_helpers import notifications, press, settle
 
-from storage import library as ops
+from storage import ops
 from tui.config import Config, config_path, load_config
 
 GOOD = """\

@@ -17,7 +17,7 @@ import bibtexparser
 import pytest
 from shelf_sample import build_sample
 
-from storage import library as ops
+from storage import ops
 from storage.db import open_library
 
 REPO = Path(__file__).resolve().parents[2]

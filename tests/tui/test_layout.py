@@ -123,7 +123,7 @@ async def test_choosing_views_in_the_sidebar(sample, make_app):
 
 async def test_list_cursor_keys_and_scrolling(lib, make_app):
     from reader.record import PaperRecord
-    from storage import library as ops
+    from storage import ops
 
     with lib.action("many") as session:
         for i in range(60):

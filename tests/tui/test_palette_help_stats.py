@@ -6,7 +6,7 @@ from __future__ import annotations
 from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.command import CommandPalette
 
-from storage import library as ops
+from storage import ops
 from storage.views import View
 from tui.app import binding_groups, binding_ids
 from tui.screens.dialogs import ExportDialog, InputDialog

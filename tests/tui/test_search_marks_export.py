@@ -166,7 +166,7 @@ async def test_copy_and_rename_the_citation_key(lib, sample, make_app):
 async def test_open_links_only_http(lib, sample, make_app, monkeypatch):
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url, new=0: opened.append(url) or True)
-    from storage import library as ops
+    from storage import ops
 
     with lib.action("bad link") as session:
         paper = ops.find_paper(session, ref=sample["Orion-14B: Open-source Multilingual Large Language Models"])

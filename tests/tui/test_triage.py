@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shelf_helpers import notifications, press, screen_text, settle
 
-from storage import library as ops
+from storage import ops
 from tui.screens.dialogs import ConfirmDialog
 
 

@@ -20,7 +20,7 @@ from exports.bibtex_out import STYLES, ExportItem, Style, export_bibtex
 from exports.merge import merge_into, write_new
 from reader.errors import BadInput, PapershelfError
 from reader.record import PaperRecord, split_arxiv_id
-from storage import library as ops
+from storage import ops
 from storage.db import Library
 from storage.keys import check_key
 from storage.models import STATUSES, Paper

@@ -11,7 +11,7 @@ import click
 
 from reader.errors import BadInput
 from reader.record import PaperRecord, split_arxiv_id
-from storage import library as ops
+from storage import ops
 from storage.db import Library
 from storage.models import STATUSES
 from tui.cli.common import echo_json, pass_library, table

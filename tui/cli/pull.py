@@ -27,8 +27,7 @@ from reader.identifiers import Identifier, parse_identifier
 from reader.page import PageError, parse_page
 from reader.record import FeedItem, PaperRecord
 from reader.settings import Settings, config_path, load_settings
-from storage import library as ops
-from storage import pulls
+from storage import ops, pulls
 from storage.db import Library
 from tui.cli.common import echo_json, err, pass_library, table
 

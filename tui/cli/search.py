@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from storage import library as ops
+from storage import ops
 from storage.db import Library
 from storage.search import rebuild_index, search_papers
 from tui.cli.common import echo_json, pass_library
