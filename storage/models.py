@@ -11,7 +11,7 @@ from pydantic import NaiveDatetime
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-STATUSES = ("inbox", "queued", "reading", "read", "dismissed")
+from storage.vocab import STATUSES  # noqa: F401  (the words live in storage.vocab)
 
 
 class Paper(SQLModel, table=True):

@@ -704,65 +704,43 @@ def _filter_papers(query: Any, *, status: str | None, tag: str | None, include_d
     return query
 
 
-def _iso(value: date | datetime | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds") + "Z"
-    return value.isoformat()
-
-
 def paper_url(paper: Paper) -> str | None:
-    if paper.url_abs:
-        return paper.url_abs
-    if paper.arxiv_id:
-        return f"https://arxiv.org/abs/{paper.arxiv_id}"
-    if paper.doi:
-        return f"https://doi.org/{paper.doi}"
-    return None
+    """The paper's page (see :func:`storage.details.paper_url`)."""
+    from storage.details import paper_url as url
 
-
-def note_dict(note: Note) -> dict[str, Any]:
-    return {"id": note.id, "body": note.body, "quote": note.quote,
-            "created": _iso(note.created), "updated": _iso(note.updated)}
+    return url(paper)
 
 
 def paper_dict(session: Session, *, paper: Paper) -> dict[str, Any]:
-    """The documented JSON shape of a paper (see docs/json.md)."""
-    pid = _id(paper)
-    return {
-        "id": pid,
-        "key": paper.key,
-        "title": paper.title,
-        "authors": authors_of(session, paper_id=pid),
-        "year": paper.year,
-        "published": _iso(paper.published),
-        "arxiv_id": paper.arxiv_id,
-        "doi": paper.doi,
-        "url": paper_url(paper),
-        "status": paper.status,
-        "starred": bool(paper.starred),
-        "rating": paper.rating,
-        "tags": tags_of(session, paper_id=pid),
-        "notes": [note_dict(n) for n in notes_of(session, paper_id=pid)],
-        "upvotes": paper.upvotes,
-        "added": _iso(paper.added),
-        "abstract": paper.abstract,
-        "venue": paper.venue,
-        "entry_type": paper.entry_type,
-        "arxiv_version": paper.arxiv_version,
-        "primary_category": paper.primary_category,
-        "url_pdf": paper.url_pdf,
-        "url_code": paper.url_code,
-        "url_project": paper.url_project,
-        "comments": paper.comments,
-        "ai_summary": paper.ai_summary,
-        "ai_keywords": list(paper.ai_keywords or []),
-        "updated": _iso(paper.updated),
-        "modified": _iso(paper.modified),
-        "read_at": _iso(paper.read_at),
-        "source": paper.source,
-    }
+    """Deprecated shim, kept while the app's detail pane still takes a dict: the paper as
+    :mod:`tui.services.json_shapes` shapes it (a test checks the two agree). New code reads
+    :func:`storage.details.paper_details` and renders with ``json_shapes``."""
+    from storage.details import paper_detail
+
+    detail = paper_detail(session, paper_id=_id(paper))
+    data: dict[str, Any] = {}
+    for name in _DETAIL_FIELDS:
+        value = getattr(detail, name)
+        if isinstance(value, datetime):
+            value = value.isoformat(timespec="seconds") + "Z"
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif name == "notes":
+            value = [{"id": n.id, "body": n.body, "quote": n.quote,
+                      "created": n.created.isoformat(timespec="seconds") + "Z",
+                      "updated": n.updated.isoformat(timespec="seconds") + "Z"} for n in value]
+        elif isinstance(value, list):
+            value = list(value)
+        data[name] = value
+    return data
+
+
+_DETAIL_FIELDS = (
+    "id", "key", "title", "authors", "year", "published", "arxiv_id", "doi", "url", "status",
+    "starred", "rating", "tags", "notes", "upvotes", "added", "abstract", "venue", "entry_type",
+    "arxiv_version", "primary_category", "url_pdf", "url_code", "url_project", "comments",
+    "ai_summary", "ai_keywords", "updated", "modified", "read_at", "source",
+)
 
 
 def paper_record(session: Session, *, paper: Paper) -> PaperRecord:

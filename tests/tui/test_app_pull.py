@@ -14,7 +14,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, ProgressBar
 
 import reader.arxiv
-import tui.cli.pull as pull_cli
+import storage.vocab
 from storage import ops, pulls
 from tests.support.local_server import Gate, LocalServer, Reply, closed_port_url, local_server
 from tui.screens.dialogs import InputDialog
@@ -45,7 +45,7 @@ def server(config: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServe
         for var in ("PAPERSHELF_HF_URL", "PAPERSHELF_ARXIV_URL", "PAPERSHELF_DOI_URL"):
             monkeypatch.setenv(var, srv.url)
         monkeypatch.setattr(reader.arxiv, "INTERVAL", 0.0)
-        monkeypatch.setattr(pull_cli, "utc_today", lambda: TODAY)
+        monkeypatch.setattr(storage.vocab, "utc_today", lambda: TODAY)
         yield srv
 
 

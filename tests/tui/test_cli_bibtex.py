@@ -104,10 +104,30 @@ def test_export_query_selects_what_search_finds(shelf: CliRunnerFn, tmp_path: Pa
 
 def test_export_to_a_new_file(shelf: CliRunnerFn, tmp_path: Path) -> None:
     out = tmp_path / "thesis.bib"
-    out.write_text("to be replaced\n")
     r = shelf("export", "--tag", "to-cite", "-o", str(out))
     assert (r.code, r.out, r.err) == (0, "", f"wrote 2 entries to {out}\n")
     assert keys_of(out.read_text()) == ["hu2021lora", "vaswani2017attention"]
+    assert not out.with_name("thesis.bib.bak").exists()
+
+
+def test_export_onto_an_existing_file_asks_for_into_or_force(shelf: CliRunnerFn,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "thesis.bib"
+    out.write_text("to be replaced\n")
+    refused = shelf("export", "--tag", "to-cite", "-o", str(out))
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err == (f"papershelf: {out} exists: use --into to merge into it, or --force "
+                           f"to replace it (the old file is kept as thesis.bib.bak)\n")
+    assert out.read_text() == "to be replaced\n"
+    assert [p.name for p in tmp_path.glob("*thesis*")] == ["thesis.bib"]  # nothing half-written
+    r = shelf("export", "--tag", "to-cite", "-o", str(out), "--force")
+    assert (r.code, r.out) == (0, "")
+    assert r.err == f"wrote 2 entries to {out}\nkept the old file as {out}.bak\n"
+    assert keys_of(out.read_text()) == ["hu2021lora", "vaswani2017attention"]
+    assert (tmp_path / "thesis.bib.bak").read_text() == "to be replaced\n"
+    assert sorted(p.name for p in tmp_path.glob("*thesis*")) == ["thesis.bib", "thesis.bib.bak"]
+    usage = shelf("export", "--tag", "to-cite", "--force")
+    assert usage.code == 2 and "--force goes with -o FILE" in usage.err
 
 
 def test_export_into_an_existing_refs_bib(shelf: CliRunnerFn, tmp_path: Path) -> None:

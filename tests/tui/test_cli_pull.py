@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 import reader.arxiv
+import storage.vocab
 import tui.cli.pull as pull_cli
+from tui.services import pull as pulling
 from reader.record import FeedItem, PaperRecord
 from storage.db import Library
 from tests.support.local_server import LocalServer, Reply, closed_port_url, local_server
@@ -73,7 +75,7 @@ def test_pull_one_day_then_again(cli: CliRunnerFn, server: LocalServer) -> None:
 
 def test_pull_today_by_default(cli: CliRunnerFn, server: LocalServer,
                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pull_cli, "utc_today", lambda: date(2024, 6, 16))
+    monkeypatch.setattr(storage.vocab, "utc_today", lambda: date(2024, 6, 16))
     serve_file(server, "/api/daily_papers", DATA / "daily_papers_new.json", date="2024-06-16")
     r = cli("pull")
     assert (r.code, r.out) == (0, "new 3, updated 0, unchanged 0, failed 0\n")
@@ -556,9 +558,9 @@ def test_a_day_that_cannot_be_merged_is_reported_and_the_others_kept(lib: Librar
     good = FeedItem(PaperRecord(title="Fine", arxiv_id="2406.00001"), "hf", date(2024, 6, 16), 1)
     bad = FeedItem(PaperRecord(title=" ", arxiv_id="2406.00002"), "hf", date(2024, 6, 15), 1)
     stream = io.StringIO()
-    outcome = pull_cli.run_steps(
-        lib, source="hf", steps=[pull_cli.Step("2024-W24", lambda: ([good, bad], []))],
-        params={"week": "2024-W24"}, stream=stream)
+    outcome = pulling.run_steps(
+        lib, source="hf", steps=[pulling.Step("2024-W24", lambda: ([good, bad], []))],
+        params={"week": "2024-W24"}, progress=pull_cli.Progress(stream=stream))
     assert stream.getvalue().splitlines() == [
         "papershelf: 2024-06-15: a paper needs a title",
         "2024-06-16: 1 paper (new 1, updated 0, unchanged 0)"]

@@ -4,7 +4,6 @@ undo and db."""
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -13,8 +12,14 @@ from reader.errors import BadInput
 from reader.record import PaperRecord, split_arxiv_id
 from storage import ops
 from storage.db import Library
-from storage.models import STATUSES
+from storage.details import paper_detail, paper_details
+from storage.vocab import STATUSES, parse_date
 from tui.cli.common import echo_json, pass_library, table
+from tui.cli.render import print_papers
+from tui.cli.render import show as show_report
+from tui.services import json_shapes
+from tui.services.add import add_by_hand, add_identifiers
+from tui.services.files import backup_library
 
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
 
@@ -23,15 +28,6 @@ def register(cli: click.Group) -> None:
     for command in (add, list_cmd, show, tag, note, status, star, unstar, rate, key, tags, rm,
                     undo, db):
         cli.add_command(command)
-
-
-def _parse_date(value: str | None, what: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{what} must be a date like 2024-06-16, not {value!r}") from None
 
 
 @click.command()
@@ -64,10 +60,13 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
     if identifiers:
         if title:
             raise click.UsageError("give identifiers or --title, not both")
-        from tui.cli.pull import add_identifiers
-
-        return add_identifiers(lib, identifiers, status=status_.lower(), tags=tag_names,
-                               as_json=as_json)
+        added = add_identifiers(lib, identifiers, status=status_, tags=tag_names)
+        if as_json:
+            echo_json([json_shapes.add_result_json(
+                r.identifier, r.outcome, error=str(r.error) if r.error else None,
+                paper=r.paper) for r in added.results])
+            return added.exit_code
+        return show_report(added)
     if not title:
         raise click.UsageError("give identifiers (papershelf add 1706.03762) or the paper's "
                                "--title")
@@ -75,38 +74,16 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
         raise BadInput(f"{arxiv_id!r} is not an arXiv id (like 1706.03762 or hep-th/9901001)")
     record = PaperRecord(
         title=title, authors=list(authors), year=year, arxiv_id=arxiv_id, doi=doi, venue=venue,
-        abstract=abstract, url_abs=url, published=_parse_date(published, "--published"),
+        abstract=abstract, url_abs=url,
+        published=parse_date(published, "--published") if published is not None else None,
         source="manual",
     )
-    with lib.action(f"add {title[:60]}") as session:
-        result = ops.merge_record(session, record=record, status=status_.lower())
-        if tag_names:
-            ops.change_tags(session, paper=result.paper, add=tag_names)
-        data = ops.paper_dict(session, paper=result.paper)
-    if as_json:
-        echo_json(data)
-    elif result.outcome == "new":
-        click.echo(f"added {data['key']}: {data['title']}")
-    else:
-        click.echo(f"already in the library as {data['key']} ({result.outcome})")
+    done = add_by_hand(lib, record, status=status_, tags=tag_names)
+    if as_json and done.paper is not None:
+        echo_json(json_shapes.paper_json(done.paper))
+        return None
+    show_report(done)
     return None
-
-
-def _paper_rows(items: list[dict]) -> list[list[str]]:
-    rows = []
-    for p in items:
-        state = p["status"] + (" ★" if p["starred"] else "")
-        rows.append([p["key"], p["title"], (p["authors"] or [""])[0], str(p["year"] or ""),
-                     state, ", ".join(p["tags"])])
-    return rows
-
-
-def print_papers(items: list[dict]) -> None:
-    if not items:
-        click.echo("no papers", err=True)
-        return
-    click.echo(table(["KEY", "TITLE", "FIRST AUTHOR", "YEAR", "STATUS", "TAGS"],
-                     _paper_rows(items), flex=1))
 
 
 @click.command("list")
@@ -123,9 +100,9 @@ def list_cmd(lib: Library, status_: str | None, tag_name: str | None, starred: b
         papers = ops.list_papers(session, status=status_.lower() if status_ else None,
                                  tag=tag_name, include_dismissed=include_all,
                                  starred=True if starred else None)
-        items = [ops.paper_dict(session, paper=p) for p in papers]
+        items = paper_details(session, paper_ids=[p.id or 0 for p in papers])
     if as_json:
-        echo_json(items)
+        echo_json(json_shapes.papers_json(items))
     else:
         print_papers(items)
 
@@ -137,7 +114,8 @@ def list_cmd(lib: Library, status_: str | None, tag_name: str | None, starred: b
 def show(lib: Library, ref: str, as_json: bool) -> None:
     """Show one paper (by citation key or numeric id): every field, tags and notes."""
     with lib.read() as session:
-        data = ops.paper_dict(session, paper=ops.find_paper(session, ref=ref))
+        detail = paper_detail(session, paper_id=ops.find_paper(session, ref=ref).id or 0)
+    data = json_shapes.paper_json(detail)
     if as_json:
         echo_json(data)
         return
@@ -314,7 +292,7 @@ def _list_tags(lib: Library, as_json: bool) -> None:
     with lib.read() as session:
         counts = ops.tag_counts(session)
     if as_json:
-        echo_json([{"name": n, "count": c} for n, c in counts])
+        echo_json(json_shapes.tag_counts_json(counts))
     elif not counts:
         click.echo("no tags", err=True)
     else:
@@ -404,14 +382,16 @@ def db_path(ctx: click.Context, db_here: str | None) -> None:
 
 @db.command("backup")
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace an existing DEST (the old one is kept as DEST.bak).")
 @pass_library
-def db_backup(lib: Library, dest: Path) -> None:
+def db_backup(lib: Library, dest: Path, force: bool) -> int:
     """Copy the library to DEST with SQLite's online backup (safe while the app is open).
 
-    To restore, quit papershelf and copy DEST over the library file (see `papershelf db path`).
+    An existing DEST is replaced only with --force. To restore, quit papershelf and copy DEST
+    over the library file (see `papershelf db path`).
     """
-    lib.backup(dest)
-    click.echo(f"backed up {lib.path} to {dest}")
+    return show_report(backup_library(lib, dest, force=force))
 
 
 @db.command("check")

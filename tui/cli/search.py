@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from storage import ops
 from storage.db import Library
+from storage.details import paper_details
 from storage.search import rebuild_index, search_papers
 from tui.cli.common import echo_json, pass_library
-from tui.cli.library import print_papers
+from tui.cli.render import print_papers
+from tui.services import json_shapes
 
 
 def register(cli: click.Group) -> None:
@@ -40,12 +41,12 @@ def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
     with lib.read() as session:
         hits = search_papers(session, query=query, limit=limit or None,
                              include_dismissed=include_all)
-        items = [{**ops.paper_dict(session, paper=h.paper), "score": h.score,
-                  "matched": h.matched} for h in hits]
+        details = paper_details(session, paper_ids=[h.paper_id for h in hits])
     if as_json:
-        echo_json(items)
+        echo_json([json_shapes.search_hit_json(p, score=h.score, matched=h.matched)
+                   for p, h in zip(details, hits, strict=True)])
     else:
-        print_papers(items)
+        print_papers(details)
 
 
 @click.command()
