@@ -1,41 +1,37 @@
-"""Settings: the config file (TOML) and the environment.
+"""The reader's settings: the ``[sources]`` table of config.toml (read by
+:mod:`reader.config_file`, the one reader of the file) and the environment, which wins:
+``PAPERSHELF_HF_URL``, ``PAPERSHELF_ARXIV_URL``, ``PAPERSHELF_DOI_URL``.
 
-The file is ``config.toml`` in the platform's user config folder
-(``~/.config/papershelf/`` on Linux), or the path in ``PAPERSHELF_CONFIG``. It may hold any
-tables; this module reads ``[sources]`` and hands the whole parsed file on as
-:attr:`Settings.config` so other parts (the app's ``[ui]``, ``[keys]``, ``[export]``) can use
-the same loader. The environment wins over the file: ``PAPERSHELF_HF_URL``,
-``PAPERSHELF_ARXIV_URL``, ``PAPERSHELF_DOI_URL``.
-
-A file that cannot be used raises :class:`BadInput` naming the file and the line.
+Under the config file's error policy a command stops at the first problem: :class:`BadInput`
+naming the file and the line.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from reader.config_file import ENV_CONFIG, ConfigFile, check_number, config_path, read_config
 from reader.errors import BadInput
+
+__all__ = ["CATEGORY_RE", "DEFAULT_ARXIV_URL", "DEFAULT_DOI_URL", "DEFAULT_HF_URL",
+           "DEFAULT_TIMEOUT", "ENV_CONFIG", "MAX_TIMEOUT", "Settings", "config_path",
+           "load_config", "load_settings", "sources_settings"]
 
 DEFAULT_HF_URL = "https://huggingface.co"
 DEFAULT_ARXIV_URL = "https://export.arxiv.org"
 DEFAULT_DOI_URL = "https://doi.org"
 DEFAULT_TIMEOUT = 20.0
+MAX_TIMEOUT = 3600.0  # an hour: anything longer is a typo, not a slow mirror
 
-ENV_CONFIG = "PAPERSHELF_CONFIG"
 URL_KEYS = {"hf_url": "PAPERSHELF_HF_URL", "arxiv_url": "PAPERSHELF_ARXIV_URL",
             "doi_url": "PAPERSHELF_DOI_URL"}
 # cs.CL, astro-ph, astro-ph.CO, math.GT, q-bio.NC, hep-th, stat.ML, eess.IV, econ.EM
 CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
-_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -49,60 +45,9 @@ class Settings:
     config: dict[str, Any] = field(default_factory=dict)  # the whole parsed file
 
 
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    """``$PAPERSHELF_CONFIG``, else ``config.toml`` in the platform's user config folder."""
-    env = os.environ if env is None else env
-    named = env.get(ENV_CONFIG)
-    if named:
-        return Path(named).expanduser()
-    return platformdirs.user_config_path("papershelf") / "config.toml"
-
-
 def load_config(path: Path) -> dict[str, Any]:
     """The parsed TOML file; :class:`BadInput` with ``file:line`` when it cannot be used."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise BadInput(f"config file {path} is a directory") from None
-    except OSError as err:
-        raise BadInput(f"cannot read config file {path}: {err.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise BadInput(f"{path}:{line}: config file is not UTF-8 text") from None
-    try:
-        return tomllib.loads(text)
-    except RecursionError:
-        raise BadInput(f"{path}: bad config file: values nested too deeply") from None
-    except tomllib.TOMLDecodeError as err:
-        message = str(err)
-        m = _AT_LINE.search(message)
-        if m:
-            line = int(m.group(1))
-            message = message[: m.start()]
-        else:
-            line = text.count("\n") + 1
-            message = _AT_END.sub("", message)
-        raise BadInput(f"{path}:{line}: bad config file: {message}") from None
-
-
-def _line_of(text: str, table: str, key: str) -> int | None:
-    """The line where ``key`` is set inside ``[table]`` (best effort, for messages)."""
-    current = ""
-    key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
-        if header and not stripped.startswith("[["):
-            current = header.group(1).strip().strip("\"'")
-            continue
-        if current == table and key_re.match(line):
-            return number
-    for number, line in enumerate(text.splitlines(), start=1):  # dotted keys: sources.hf_url
-        if re.match(rf"^\s*{re.escape(table)}\.{re.escape(key)}\s*=", line):
-            return number
-    return None
+    return read_config(path).data
 
 
 def _check_url(value: str, where: str) -> str:
@@ -112,34 +57,14 @@ def _check_url(value: str, where: str) -> str:
     return url
 
 
-def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None) -> Settings:
-    """Settings from the config file (if there is one) and the environment (which wins).
-
-    A missing file at the default place is fine (defaults apply); a file named by
-    ``PAPERSHELF_CONFIG`` (or ``path``) that does not exist is an error.
-    """
-    env = os.environ if env is None else env
-    explicit = path is not None or bool(env.get(ENV_CONFIG))
-    path = path if path is not None else config_path(env)
-    config: dict[str, Any] = {}
-    text = ""
-    read: Path | None = None
-    if path.exists():
-        config = load_config(path)
-        text = path.read_text(encoding="utf-8-sig")
-        read = path
-    elif explicit:
-        raise BadInput(f"config file {path} does not exist (named by {ENV_CONFIG})"
-                       if env.get(ENV_CONFIG) else f"config file {path} does not exist")
-
+def sources_settings(file: ConfigFile, env: Mapping[str, str]) -> Settings:
+    """The ``[sources]`` table of ``file`` checked, with the environment over it."""
     def where(key: str) -> str:
-        line = _line_of(text, "sources", key)
-        return f"{path}:{line}: [sources] {key}" if line else f"{path}: [sources] {key}"
+        return f"{file.where('sources.' + key)}: [sources] {key}"
 
-    sources = config.get("sources", {})
-    if not isinstance(sources, dict):
-        line = _line_of(text, "", "sources")
-        raise BadInput(f"{path}:{line or 1}: 'sources' must be a table ([sources])")
+    sources, problem = file.table("sources")
+    if problem:
+        raise BadInput(problem)
     values: dict[str, Any] = {}
     for key, var in URL_KEYS.items():
         if key in sources:
@@ -161,8 +86,16 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
                                f"(like cs.CL or astro-ph.CO)")
         values["arxiv_categories"] = tuple(c.strip() for c in cats)
     if "timeout" in sources:
-        timeout = sources["timeout"]
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise BadInput(f"{where('timeout')} must be a number of seconds above 0")
-        values["timeout"] = float(timeout)
-    return Settings(config_file=read, config=config, **values)
+        values["timeout"] = check_number(sources["timeout"], where("timeout"), above=0,
+                                         most=MAX_TIMEOUT, unit="seconds")
+    return Settings(config_file=file.path if file.exists else None, config=file.data, **values)
+
+
+def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None) -> Settings:
+    """Settings from the config file (if there is one) and the environment (which wins).
+
+    A missing file at the default place is fine (defaults apply); a file named by
+    ``PAPERSHELF_CONFIG`` (or ``path``) that does not exist is an error.
+    """
+    env = os.environ if env is None else env
+    return sources_settings(read_config(path, env=env), env)

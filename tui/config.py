@@ -21,24 +21,16 @@ style = "biblatex"          # or "bibtex"
 
 from __future__ import annotations
 
-import os
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from reader.config_file import ConfigFile, ConfigFileError, config_path, read_config
+
+__all__ = ["EXPORT_STYLES", "OWN_TABLES", "Config", "config_path", "load_config"]
 
 EXPORT_STYLES = ("bibtex", "biblatex")
 OWN_TABLES = ("ui", "keys", "export")
-
-
-def config_path() -> Path:
-    env = os.environ.get("PAPERSHELF_CONFIG")
-    if env:
-        return Path(env).expanduser()
-    return platformdirs.user_config_path("papershelf") / "config.toml"
 
 
 @dataclass
@@ -57,51 +49,38 @@ class Config:
         return f"{shown}:{line}" if line else shown
 
 
-_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
-_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_.-]+))\s*=""")
-
-
-def _lines(text: str) -> dict[str, int]:
-    """``table.key`` -> line number, for the simple forms people write by hand."""
-    out: dict[str, int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if m := _TABLE.match(line):
-            table = m.group(1)
-            out.setdefault(table, number)
-            continue
-        if m := _KEY.match(line):
-            key = next(g for g in m.groups() if g is not None)
-            out.setdefault(f"{table}.{key}" if table else key, number)
-    return out
-
-
 def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     """The settings, and the problems found (each one line naming file and line). A file that
-    does not parse gives the defaults; a bad setting is skipped, the rest applies."""
-    path = path or config_path()
-    config = Config(path=path)
-    if not path.exists():
-        return config, []
+    cannot be read or parsed gives the defaults; a bad setting is skipped, the rest applies
+    (the app's side of the policy in :mod:`reader.config_file`)."""
+    config = Config(path=path or config_path())
+    if path is not None and not path.exists():
+        return config, []  # a file of one's own that is not there yet: the defaults
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return config, [f"cannot read {path}: {err}; using the defaults"]
-    try:
-        data = tomllib.loads(text)
-    except RecursionError:
-        return config, [f"{path}: values nested too deeply; using the defaults"]
-    except tomllib.TOMLDecodeError as err:
-        # tomllib says "... (at line 3, column 7)"
-        return config, [f"{path}: {err}; using the defaults"]
-    config.lines = _lines(text)
+        file = read_config(path)
+    except ConfigFileError as error:
+        at = f" at line {error.line}" if error.line else ""
+        reason = error.reason.removeprefix("bad config file: ")
+        return config, [f"{config.path}: {reason}{at}; using the defaults"]
+    return app_config(file, config)
+
+
+def app_config(file: ConfigFile, config: Config | None = None) -> tuple[Config, list[str]]:
+    """The ``[ui]``, ``[keys]`` and ``[export]`` tables of ``file`` checked."""
+    config = config or Config(path=file.path)
+    config.lines = dict(file.lines)
     problems: list[str] = []
 
     def bad(setting: str, message: str) -> None:
         problems.append(f"{config.where(setting)}: {message}")
 
-    ui = _table(data, "ui", bad)
-    for name, value in ui.items():
+    def table(name: str) -> dict[str, Any]:
+        value, problem = file.table(name)
+        if problem:
+            problems.append(problem)
+        return value
+
+    for name, value in table("ui").items():
         if name == "theme":
             if isinstance(value, str) and value.strip():
                 config.theme = value.strip()
@@ -110,7 +89,7 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         else:
             bad(f"ui.{name}", f"unknown setting {name!r} in [ui] (known: theme)")
 
-    for binding_id, value in _flatten(_table(data, "keys", bad)).items():
+    for binding_id, value in _flatten(table("keys")).items():
         if isinstance(value, str) and value.strip():
             config.keys[binding_id] = ",".join(k.strip() for k in value.split(",") if k.strip())
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
@@ -118,7 +97,7 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         else:
             bad(f"keys.{binding_id}", f"[keys] {binding_id} must be a key like \"y\" or \"ctrl+k\"")
 
-    for name, value in _table(data, "export", bad).items():
+    for name, value in table("export").items():
         if name == "file":
             if isinstance(value, str) and value.strip():
                 config.export_file = Path(value).expanduser()
@@ -133,14 +112,6 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         else:
             bad(f"export.{name}", f"unknown setting {name!r} in [export] (known: file, style)")
     return config, problems
-
-
-def _table(data: dict[str, Any], name: str, bad: Any) -> dict[str, Any]:
-    value = data.get(name, {})
-    if not isinstance(value, dict):
-        bad(name, f"{name} must be a table: [{name}]")
-        return {}
-    return value
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -18,10 +18,10 @@ import pytest
 import reader.arxiv
 import storage.vocab
 import tui.cli.pull as pull_cli
-from tui.services import pull as pulling
 from reader.record import FeedItem, PaperRecord
 from storage.db import Library
 from tests.support.local_server import LocalServer, Reply, closed_port_url, local_server
+from tui.services import pull as pulling
 
 CliRunnerFn = Callable[..., Any]  # the `cli` fixture of tests/conftest.py
 REPO = Path(__file__).resolve().parents[2]
