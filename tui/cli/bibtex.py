@@ -12,7 +12,7 @@ from storage.db import Library
 from storage.vocab import STATUSES
 from tui.cli.common import pass_library
 from tui.cli.render import show
-from tui.services.export import ExportRequest, Selection
+from tui.services.export import ExportRequest, ExportTarget, Selection
 from tui.services.export import export as run_export
 from tui.services.imports import IMPORT_STATUS, import_bib, import_page
 
@@ -61,7 +61,7 @@ def export(lib: Library, refs: tuple[str, ...], tags: tuple[str, ...], status_: 
                           include_all=include_all, query=query)
     if selection.empty:
         raise click.UsageError("name the papers: KEYS, --tag, --status, --query or --all")
-    target = "merge" if into else "file" if output else "preview"
+    target: ExportTarget = "merge" if into else "file" if output else "preview"
     report = run_export(lib, ExportRequest([], target, style, path=into or output,
                                            with_tags=with_tags, with_notes=with_notes,
                                            force=force, selection=selection))

@@ -156,7 +156,7 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
             continue
         outcome, pid = merged[text]
         paper = details[pid]
-        report.counts.count(outcome, paper.key)  # type: ignore[arg-type]
+        report.counts.count(outcome, paper.key)
         report.results.append(Added(text, outcome, paper=paper))
         report.lines.append(f"{text}: {_WORD[outcome]} {paper.key} ({paper.title})")
     if len(identifiers) > 1:

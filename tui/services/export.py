@@ -159,7 +159,7 @@ def export(lib: Library, request: ExportRequest) -> ExportReport:
     """Write (or preview) the BibTeX of the request's papers. A file that cannot be written, or
     an existing one for "file" without ``force``, raises :class:`BadInput` (nothing written)."""
     style: Style = "biblatex" if request.style == "biblatex" else "bibtex"
-    opts = {"style": style, "with_tags": request.with_tags, "with_notes": request.with_notes}
+    tags, notes = request.with_tags, request.with_notes
     report = ExportReport()
     with bulk():
         with lib.read() as session:
@@ -172,7 +172,7 @@ def export(lib: Library, request: ExportRequest) -> ExportReport:
         report.notes += [f"also exported {note}" for note in also]
         keys = [item.record.key or "" for item in items]
         if request.target == "preview":
-            report.text = export_bibtex(items, **opts)  # type: ignore[arg-type]
+            report.text = export_bibtex(items, style=style, with_tags=tags, with_notes=notes)
             report.added = keys
             return report
         if request.path is None:
@@ -182,13 +182,13 @@ def export(lib: Library, request: ExportRequest) -> ExportReport:
         report.path = path
         if request.target == "file":
             report.backup = guard_existing(path, force=request.force, merge_hint=True)
-            count = write_new(path, items, **opts)  # type: ignore[arg-type]
+            count = write_new(path, items, style=style, with_tags=tags, with_notes=notes)
             report.added = keys
             report.notes.append(f"wrote {count} entr{'y' if count == 1 else 'ies'} to {shown}")
             if report.backup is not None:
                 report.notes.append(f"kept the old file as {shown}.bak")
             return report
-        merge = merge_into(path, items, **opts)  # type: ignore[arg-type]
+        merge = merge_into(path, items, style=style, with_tags=tags, with_notes=notes)
     report.merged, report.created = True, merge.created
     report.added = list(merge.added)
     report.skipped = [f"{s.key} ({s.reason})" for s in merge.skipped]

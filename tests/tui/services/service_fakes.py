@@ -112,15 +112,15 @@ class FakeSources(Sources):
         self.fake_hf, self.fake_arxiv, self.fake_doi = FakeHF(), FakeArxiv(), FakeDoi()
 
     @property
-    def hf(self) -> Any:  # type: ignore[override]
+    def hf(self) -> Any:
         return self.fake_hf
 
     @property
-    def arxiv(self) -> Any:  # type: ignore[override]
+    def arxiv(self) -> Any:
         return self.fake_arxiv
 
     @property
-    def doi(self) -> Any:  # type: ignore[override]
+    def doi(self) -> Any:
         return self.fake_doi
 
 
