@@ -292,7 +292,8 @@ def test_full_disk_during_backup(sample: Path, tmp_path: Path) -> None:
     copy_library(sample, db)
     dest = tmp_path / "backup.db"
     dest.write_bytes(b"an older backup")
-    full = run(db, "db", "backup", str(dest), preexec_fn=_file_size_limit(64 * 1024))
+    full = run(db, "db", "backup", str(dest), "--force",  # an existing file: asked to replace it
+               preexec_fn=_file_size_limit(64 * 1024))
     assert full.code == 2
     assert full.one_error_line().split(f"{dest}: ", 1)[1] in FULL
     assert dest.read_bytes() == b"an older backup"  # the old backup is kept whole

@@ -16,7 +16,7 @@ from reader.errors import BadInput, PapershelfError
 from storage import ops, views
 from storage.db import Library
 from storage.search import search_papers
-from tui.services.files import guard_existing
+from tui.services.files import guard_existing, keep_old
 from tui.services.imports import bulk
 from tui.services.report import Report
 
@@ -181,7 +181,8 @@ def export(lib: Library, request: ExportRequest) -> ExportReport:
         path = request.path.expanduser().absolute()
         report.path = path
         if request.target == "file":
-            report.backup = guard_existing(path, force=request.force, merge_hint=True)
+            if guard_existing(path, force=request.force, merge_hint=True):
+                report.backup = keep_old(path)
             count = write_new(path, items, style=style, with_tags=tags, with_notes=notes)
             report.added = keys
             report.notes.append(f"wrote {count} entr{'y' if count == 1 else 'ies'} to {shown}")

@@ -1,43 +1,77 @@
 """Writing a file the user named: an existing file is never replaced unasked. Asked (``force``),
-the old one is kept beside it as ``FILE.bak`` before the new one is renamed into place."""
+the old one is kept beside it as ``FILE.bak`` (a hard link, or a copy) and the new one is
+renamed into place, so FILE is always either the old file or the complete new one."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from pathlib import Path
 
-from exports.merge import write_atomic
-from reader.errors import BadInput
+from reader.errors import BadInput, PapershelfError
 from storage.db import Library
 from tui.services.report import Report
 
 
-def guard_existing(path: Path, *, force: bool, merge_hint: bool = False) -> Path | None:
-    """Refuse (:class:`BadInput`, one line) to replace an existing ``path`` unless ``force``;
-    with ``force``, copy it to ``path.bak`` first and return that path. ``merge_hint``: the
-    message offers ``--into`` (a .bib can be merged into instead)."""
+def guard_existing(path: Path, *, force: bool, merge_hint: bool = False) -> bool:
+    """Refuse (:class:`BadInput`, one line) to replace an existing ``path`` unless ``force``.
+    Returns whether there is an old file to keep. ``merge_hint``: the message offers
+    ``--into`` (a .bib can be merged into instead)."""
     if not path.exists():
-        return None
+        return False
     if path.is_dir():
         raise BadInput(f"{path} is a directory; name a file")
     if not force:
         merge = "use --into to merge into it, or " if merge_hint else ""
         raise BadInput(f"{path} exists: {merge}--force to replace it (the old file is kept as "
                        f"{path.name}.bak)")
+    return True
+
+
+def keep_old(path: Path) -> Path:
+    """``path`` kept as ``path.bak`` (replacing an older ``.bak``), before ``path`` is
+    replaced: a hard link where the file system allows, else a copy; renamed into place."""
     backup = path.with_name(path.name + ".bak")
+    tmp = path.with_name(f".{backup.name}.papershelf-{os.getpid()}.tmp")
     try:
-        write_atomic(backup, path.read_bytes())
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(path, tmp)
+        except OSError:
+            shutil.copy2(path, tmp)
+        os.replace(tmp, backup)
     except OSError as error:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
         raise BadInput(f"cannot keep {path} as {backup}: {error.strerror}") from None
     return backup
 
 
 def backup_library(lib: Library, dest: Path, *, force: bool = False) -> Report:
-    """``db backup DEST``: a consistent copy of the library (SQLite's online backup, written
-    beside DEST and renamed). An existing DEST only with ``force`` (kept as ``DEST.bak``)."""
+    """``db backup DEST``: a consistent copy of the library (SQLite's online backup). An
+    existing DEST only with ``force``: the copy is made first, then the old DEST is kept as
+    ``DEST.bak`` and the copy renamed over it (a failed copy changes nothing)."""
     dest = dest.expanduser()
-    kept = guard_existing(dest, force=force)
-    lib.backup(dest)
     report = Report(lines=[f"backed up {lib.path} to {dest}"])
-    if kept is not None:
-        report.notes.append(f"kept the old file as {kept}")
+    if not guard_existing(dest, force=force):
+        lib.backup(dest)
+        return report
+    new = dest.with_name(f".{dest.name}.papershelf-new-{os.getpid()}")
+    try:
+        lib.backup(new)
+    except PapershelfError as error:
+        with contextlib.suppress(OSError):
+            new.unlink()
+        problem = BadInput(str(error).replace(str(new), str(dest)))  # name the file asked for
+        problem.exit_code = error.exit_code
+        raise problem from None
+    try:
+        kept = keep_old(dest)
+        os.replace(new, dest)
+    except (OSError, PapershelfError):
+        with contextlib.suppress(OSError):
+            new.unlink()
+        raise
+    report.notes.append(f"kept the old file as {kept}")
     return report
