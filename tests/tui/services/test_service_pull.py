@@ -135,3 +135,13 @@ def test_the_apps_pull_adds_the_configured_categories_for_today(lib: Library,
     assert past.lines == ["new 0, updated 0, unchanged 0, failed 0"]
     with pytest.raises(BadInput, match=r"^cannot pull 2024-06-17: it is in the future"):
         pulling.pull_today(lib, sources, day=date(2024, 6, 17))
+
+
+def test_the_two_source_problems_are_siblings() -> None:
+    from reader.errors import PapershelfError, SourceProblem
+
+    assert not issubclass(SourceError, SourceUnreachable)
+    assert not issubclass(SourceUnreachable, SourceError)
+    for kind in (SourceError, SourceUnreachable):
+        assert issubclass(kind, SourceProblem) and issubclass(kind, PapershelfError)
+        assert kind("x").exit_code == 3
