@@ -12,12 +12,11 @@ from reader.errors import BadInput
 from reader.record import PaperRecord, split_arxiv_id
 from storage import ops
 from storage.db import Library
-from storage.details import paper_detail, paper_details
 from storage.vocab import STATUSES, parse_date
 from tui.cli.common import echo_json, pass_library, table
 from tui.cli.render import print_papers
 from tui.cli.render import show as show_report
-from tui.services import json_shapes
+from tui.services import json_shapes, reading
 from tui.services.add import add_by_hand, add_identifiers
 from tui.services.files import backup_library
 
@@ -96,11 +95,8 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
 def list_cmd(lib: Library, status_: str | None, tag_name: str | None, starred: bool,
              include_all: bool, as_json: bool) -> None:
     """List papers, newest first (dismissed ones only with --all or --status dismissed)."""
-    with lib.read() as session:
-        papers = ops.list_papers(session, status=status_.lower() if status_ else None,
-                                 tag=tag_name, include_dismissed=include_all,
-                                 starred=True if starred else None)
-        items = paper_details(session, paper_ids=[p.id or 0 for p in papers])
+    items = reading.list_papers(lib, status=status_.lower() if status_ else None, tag=tag_name,
+                                include_dismissed=include_all, starred=True if starred else None)
     if as_json:
         echo_json(json_shapes.papers_json(items))
     else:
@@ -113,9 +109,7 @@ def list_cmd(lib: Library, status_: str | None, tag_name: str | None, starred: b
 @pass_library
 def show(lib: Library, ref: str, as_json: bool) -> None:
     """Show one paper (by citation key or numeric id): every field, tags and notes."""
-    with lib.read() as session:
-        detail = paper_detail(session, paper_id=ops.find_paper(session, ref=ref).id or 0)
-    data = json_shapes.paper_json(detail)
+    data = json_shapes.paper_json(reading.paper(lib, ref))
     if as_json:
         echo_json(data)
         return

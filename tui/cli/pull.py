@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import click
 
-from storage import pulls, vocab
+from storage import vocab
 from storage.db import Library
-from storage.details import paper_details
 from tui.cli.common import pass_library, table
 from tui.cli.progress import Progress
 from tui.cli.render import echo_json, show
-from tui.services import json_shapes
+from tui.services import json_shapes, reading
 from tui.services.pull import DEFAULT_ARXIV_MAX, SOURCES, Sources, plan_arxiv, plan_hf
 from tui.services.pull import pull as run_pull
 from tui.services.resolve import resolve_refs
@@ -84,21 +83,18 @@ def pull(lib: Library, date_: str | None, since: str | None, until: str | None,
 def feed(lib: Library, date_: str | None, source: str | None, as_json: bool) -> None:
     """What a day's feed held, most upvoted first, with your status for each paper."""
     day = vocab.parse_past_day(date_, "--date") if date_ else vocab.utc_today()
-    with lib.read() as session:
-        rows = pulls.day_feed(session, day=day, source=source)
-        details = paper_details(session, paper_ids=[paper.id or 0 for _e, paper in rows])
-        entries = [(entry.source, entry.day, entry.rank, entry.upvotes) for entry, _p in rows]
+    rows = reading.day_feed(lib, day, source=source)
     if as_json:
-        echo_json([json_shapes.feed_entry_json(p, source=s, day=d, rank=r, upvotes=u)
-                   for p, (s, d, r, u) in zip(details, entries, strict=True)])
+        echo_json([json_shapes.feed_entry_json(r.paper, source=r.source, day=r.day, rank=r.rank,
+                                               upvotes=r.upvotes) for r in rows])
         return
-    if not details:
+    if not rows:
         click.echo(f"nothing in the feed for {day} (pull it: papershelf pull --date {day})",
                    err=True)
         return
-    body = [[str(u) if u is not None else "-", p.key, p.title,
-             p.status + (" ★" if p.starred else ""), ", ".join(p.tags)]
-            for p, (_s, _d, _r, u) in zip(details, entries, strict=True)]
+    body = [[str(r.upvotes) if r.upvotes is not None else "-", r.paper.key, r.paper.title,
+             r.paper.status + (" ★" if r.paper.starred else ""), ", ".join(r.paper.tags)]
+            for r in rows]
     click.echo(table(["UPVOTES", "KEY", "TITLE", "STATUS", "TAGS"], body, flex=2))
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import click
 
 from storage.db import Library
-from storage.details import paper_details
-from storage.search import rebuild_index, search_papers
+from storage.search import rebuild_index
 from tui.cli.common import echo_json, pass_library
 from tui.cli.render import print_papers
-from tui.services import json_shapes
+from tui.services import json_shapes, reading
 
 
 def register(cli: click.Group) -> None:
@@ -37,16 +36,13 @@ def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
       year:2024 year:2020..2023 year:2020.. day:2024-06-16 source:hf arxiv:1706.03762
     Dismissed papers only with --all or status:dismissed.
     """
-    query = " ".join(words)
-    with lib.read() as session:
-        hits = search_papers(session, query=query, limit=limit or None,
-                             include_dismissed=include_all)
-        details = paper_details(session, paper_ids=[h.paper_id for h in hits])
+    found = reading.search(lib, " ".join(words), limit=limit or None,
+                           include_dismissed=include_all)
     if as_json:
-        echo_json([json_shapes.search_hit_json(p, score=h.score, matched=h.matched)
-                   for p, h in zip(details, hits, strict=True)])
+        echo_json([json_shapes.search_hit_json(f.paper, score=f.score, matched=f.matched)
+                   for f in found])
     else:
-        print_papers(details)
+        print_papers([f.paper for f in found])
 
 
 @click.command()
