@@ -18,18 +18,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
 from storage.db import Library
 from tui.config import Config
+from tui.services.add import AddReport, add_identifiers
 from tui.services.export import ExportReport, ExportRequest, ExportTarget, Selection
 from tui.services.export import bibtex_of as _bibtex_of
 from tui.services.export import export as _export
+from tui.services.imports import BibImportReport, PageImportReport, import_bib, import_page
 from tui.services.links import open_url, safe_url
 from tui.services.pull import PullReport, Sources, pull_today
 from tui.services.report import Report
+from tui.services.resolve import ResolveReport, resolve_papers
 
-__all__ = ["AppProgress", "ExportReport", "ExportRequest", "ExportTarget", "PullReport",
-           "Report", "Selection", "Services", "Sources", "open_url", "safe_url"]
+__all__ = ["AddReport", "AppProgress", "BibImportReport", "ExportReport", "ExportRequest",
+           "ExportTarget", "PageImportReport", "PullReport", "Report", "ResolveReport",
+           "Selection", "Services", "Sources", "open_url", "safe_url"]
 
 ProgressCallback = Callable[[int, int, str], None]  # done, total, what is being fetched
 
@@ -117,6 +122,36 @@ class Services:
     def bibtex_of(self, paper_ids: Sequence[int], *, style: str | None = None) -> str:
         """The BibTeX entries of papers, for the clipboard."""
         return _bibtex_of(self.lib, paper_ids, style=style or self.config.export_style)
+
+    # -- add, import, resolve (the command line's use cases, for the app to offer too)
+    def add(self, identifiers: Sequence[str], *, status: str = "queued",
+            tags: Sequence[str] = ()) -> AddReport:
+        """Add papers by arXiv id or URL, DOI or Hugging Face paper URL (one undoable step)."""
+        sources = self.sources()
+        try:
+            return add_identifiers(self.lib, identifiers, status=status, tags=tags,
+                                   sources=sources)
+        finally:
+            sources.close()
+
+    def import_bib(self, path: Path, *, status: str = "queued",
+                   dry_run: bool = False) -> BibImportReport:
+        return import_bib(self.lib, path, status=status, dry_run=dry_run)
+
+    def import_page(self, path: Path, *, resolve: bool = False) -> PageImportReport:
+        sources = self.sources()
+        try:
+            return import_page(self.lib, path, resolve=resolve, sources=sources)
+        finally:
+            sources.close()
+
+    def resolve(self, paper_ids: Sequence[int]) -> ResolveReport:
+        """Fill in ids and authors of title-only papers by an exact title search."""
+        sources = self.sources()
+        try:
+            return resolve_papers(self.lib, sources, paper_ids)
+        finally:
+            sources.close()
 
     # -- links
     def open_url(self, url: str | None) -> bool:
