@@ -25,9 +25,9 @@ def fill(lib: Library, count: int, start: int = 1) -> None:
         results = ops.merge_records(session, records=[record(n) for n in range(start,
                                                                                 start + count)],
                                     status="queued")
-        for result in results[::3]:
+        for result in results[::10]:
             ops.change_tags(session, paper=result.paper, add=["a", "b"])
-        for result in results[::5]:
+        for result in results[::25]:
             ops.add_note(session, paper=result.paper, body="note", quote="q")
 
 
@@ -43,6 +43,7 @@ def statements() -> Iterator[list[str]]:
     event.remove(Engine, "before_cursor_execute", count)
 
 
+@pytest.mark.slow  # a thousand papers to make
 def test_list_json_is_a_constant_number_of_statements(cli: CliRunnerFn, lib: Library,
                                                       statements: list[str]) -> None:
     fill(lib, 10)
