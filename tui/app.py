@@ -19,8 +19,8 @@ from textual.worker import Worker, WorkerState
 from reader.errors import BadInput, PapershelfError
 from storage import views
 from storage.db import Library, utcnow
-from tui.bindings import binding_groups, binding_ids
 from tui.config import Config, load_config
+from tui.screens.keys import binding_groups, binding_ids
 from tui.screens.main import MainScreen
 from tui.services import Services
 

@@ -1,11 +1,9 @@
-"""Every key of the app, in one table per group, with an id ("group.name") so config.toml
-[keys] can remap it. The main screen, the help screen and the command palette read these;
-none of them imports the app."""
+"""The main screen's keys, in one table per group, each with an id ("group.name") so
+config.toml [keys] can remap it. The main screen and the command palette read these tables
+(neither imports the app); :mod:`tui.screens.keys` gathers them with the keys of the dialogs
+and widgets for the help screen."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Any
 
 from textual.binding import Binding
 
@@ -48,41 +46,3 @@ MAIN_KEYS = [*TRIAGE_KEYS, *PAPER_KEYS, *MARK_KEYS, *LIBRARY_KEYS]
 PAPER_ACTIONS = {"set_status", "dismiss_day", "tag", "note", "star", "rate", "open", "copy_key",
                  "copy_bibtex", "rename_key", "mark", "export", "read_paper"}
 PALETTE_KEY = Binding("ctrl+p", "command_palette", "Every command by name", id="app.palette")
-
-
-def _listed(items: Iterable[Any]) -> list[Binding]:
-    return [b for b in items if isinstance(b, Binding)]
-
-
-def binding_groups() -> list[tuple[str, list[Binding]]]:
-    """Every key of the app, grouped as the help screen shows them."""
-    from tui.screens.dialogs import TagDialog
-    from tui.screens.note_editor import NoteEditor
-    from tui.widgets.detail import NoteCard
-    from tui.widgets.paper_list import PaperList
-
-    return [
-        ("Library", _listed(LIBRARY_KEYS) + [PALETTE_KEY]),
-        ("Triage", _listed(TRIAGE_KEYS)),
-        ("Paper", _listed(PAPER_KEYS)),
-        ("Marks and export", _listed(MARK_KEYS)),
-        ("List", _listed(PaperList.BINDINGS)),
-        ("Notes (in the detail pane)", _listed(NoteCard.BINDINGS)),
-        ("Note editor", _listed(NoteEditor.BINDINGS)),
-        ("Tag dialog", _listed(TagDialog.BINDINGS)),
-    ]
-
-
-def binding_ids() -> set[str]:
-    """Every binding id config.toml [keys] may remap."""
-    from tui.screens.dialogs import ConfirmDialog, ExportDialog, InputDialog, PreviewScreen
-    from tui.screens.help import HelpScreen
-    from tui.screens.stats import StatsScreen
-    from tui.widgets.detail import DetailPane
-    from tui.widgets.sidebar import ViewList
-
-    ids = {b.id for _, group in binding_groups() for b in group if b.id}
-    for cls in (ConfirmDialog, ExportDialog, InputDialog, PreviewScreen, HelpScreen, StatsScreen,
-                ViewList, DetailPane):
-        ids |= {b.id for b in _listed(cls.BINDINGS) if b.id}
-    return ids

@@ -315,8 +315,8 @@ class MainScreen(PaperScreen):
         self.app.push_screen(StatsScreen(stats))
 
     def action_help(self) -> None:
-        from tui.bindings import binding_groups
         from tui.screens.help import HelpScreen
+        from tui.screens.keys import binding_groups
 
         self.app.push_screen(HelpScreen(binding_groups(), self.shelf.keymap))
 
