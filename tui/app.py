@@ -20,14 +20,13 @@ from reader.errors import BadInput, PapershelfError
 from storage import views
 from storage.db import Library, utcnow
 from tui.config import Config, load_config
-from tui.screens.keys import binding_groups, binding_ids
 from tui.screens.main import MainScreen
 from tui.services import Services
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
-__all__ = ["MainScreen", "PapershelfApp", "binding_groups", "binding_ids", "run_app"]
+__all__ = ["MainScreen", "PapershelfApp", "run_app"]
 
 
 class PapershelfApp(App[None]):
@@ -73,6 +72,8 @@ class PapershelfApp(App[None]):
                         severity="warning", timeout=20)
 
     def _apply_config(self) -> None:
+        from tui.screens.keys import binding_ids  # the dialogs load when first needed
+
         config = self.config
         if config.theme:
             if config.theme in self.available_themes:
@@ -81,7 +82,7 @@ class PapershelfApp(App[None]):
                 self.problems.append(
                     f"{config.where('ui.theme')}: unknown theme {config.theme!r} (known: "
                     f"{', '.join(sorted(self.available_themes))})")
-        known = binding_ids()
+        known = binding_ids() if config.keys else set()
         keymap = {}
         for binding_id, keys in config.keys.items():
             if binding_id in known:
