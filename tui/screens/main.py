@@ -69,7 +69,8 @@ class MainScreen(PaperScreen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            yield ViewList(id="sidebar")
+            yield ViewList(id="sidebar").data_bind(counts=MainScreen.counts,
+                                                   current=MainScreen.view)
             with Container(id="main"):
                 with Vertical(id="listbox"):
                     yield SearchBox(id="search", compact=True,
@@ -142,11 +143,7 @@ class MainScreen(PaperScreen):
         self.load_detail(self.papers.paper_id)  # its tags, notes, status may have changed
 
     def _show_counts(self, counts: Counts) -> None:
-        sidebar = self.query_one(ViewList)
-        if counts == self.counts and sidebar.current == self.view:
-            return  # nothing to redraw
-        self.counts = counts
-        sidebar.show_counts(counts, self.view)
+        self.counts = counts  # the sidebar, bound to it, redraws when they changed
 
     def _update_status(self) -> None:
         n = len(self.papers.ids)
@@ -213,7 +210,7 @@ class MainScreen(PaperScreen):
         self.results = None
         self._clear_search()
         self.load(index=0, counts=False)
-        self.query_one(ViewList).highlight_view(view)
+        self.query_one(ViewList).highlight_view(view)  # also when it was the view already
 
     def open_paper(self, paper_id: int, title: str = "Opened paper") -> None:
         """Show one paper (from the command palette), whatever view it is in."""
