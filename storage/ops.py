@@ -627,6 +627,63 @@ def remove_paper(session: Session, *, paper: Paper) -> None:
     _drop_unused_tags(session)
 
 
+# ---------------------------------------------------------------- several papers at once
+
+
+def inbox_of_day(session: Session, *, day: str) -> list[int]:
+    """The papers of ``day``'s feed that are still in the inbox (untriaged)."""
+    return [int(r[0]) for r in session.connection().exec_driver_sql(
+        "SELECT DISTINCT p.id FROM feed_entry f JOIN paper p ON p.id = f.paper_id "
+        "WHERE f.day = ? AND p.status = 'inbox' ORDER BY p.id", (day,))]
+
+
+def dismiss_day(session: Session, *, day: str) -> int:
+    """Dismiss every paper of ``day``'s feed still in the inbox. Returns how many."""
+    ids = inbox_of_day(session, day=day)
+    for pid in ids:
+        set_status(session, paper=find_paper(session, ref=pid), status="dismissed")
+    return len(ids)
+
+
+def set_status_many(session: Session, *, ids: Sequence[int], status: str) -> int:
+    """Set the status of several papers; returns how many changed."""
+    changed = 0
+    for pid in ids:
+        paper = find_paper(session, ref=pid)
+        if paper.status != status:
+            set_status(session, paper=paper, status=status)
+            changed += 1
+    return changed
+
+
+def set_starred_many(session: Session, *, ids: Sequence[int], starred: bool) -> int:
+    """Star or unstar several papers; returns how many changed."""
+    changed = 0
+    for pid in ids:
+        paper = find_paper(session, ref=pid)
+        if paper.starred != starred:
+            set_starred(session, paper=paper, starred=starred)
+            changed += 1
+    return changed
+
+
+def tag_many(session: Session, *, ids: Sequence[int], add: Sequence[str],
+             remove: Sequence[str]) -> int:
+    """Add and remove tags on several papers; returns how many papers changed."""
+    changed = 0
+    for pid in ids:
+        if change_tags(session, paper=find_paper(session, ref=pid), add=add, remove=remove):
+            changed += 1
+    return changed
+
+
+def remove_many(session: Session, *, ids: Sequence[int]) -> int:
+    """Remove several papers with their notes and tags; returns how many."""
+    for pid in ids:
+        remove_paper(session, paper=find_paper(session, ref=pid))
+    return len(ids)
+
+
 def undo_last(session: Session) -> str | None:
     """Revert the newest undo step. Returns its description, or ``None`` when there is none."""
     conn = session.connection()

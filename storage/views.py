@@ -1,6 +1,7 @@
 """What the app shows, read cheaply: the views of the sidebar (Inbox, Queue, ..., each tag, each
 pulled day) with their counts, a view's paper ids in order, the row data of a slice of ids (the
-list reads only the rows on screen), the triage rule "dismiss the rest of this day", the stats,
+list reads only the rows on screen), which papers "dismiss the rest of this day" would take
+(the write itself, like every write, is in :mod:`storage.ops`), the stats,
 and a watcher that notices changes made by other processes.
 
 Everything here is plain SQL over the schema of :mod:`storage.migrations`; a view of 100,000
@@ -21,6 +22,7 @@ from reader.errors import BadInput
 from storage import ops
 from storage.db import Library, utcnow
 from storage.models import STATUSES, Paper
+from storage.ops import inbox_of_day as inbox_of_day  # the rule is read here, applied in ops
 
 ViewKind = Literal["inbox", "queued", "reading", "read", "starred", "all", "tag", "day"]
 STATUS_VIEWS: tuple[ViewKind, ...] = ("inbox", "queued", "reading", "read")
@@ -244,42 +246,6 @@ def latest_day(session: Session, *, paper_id: int) -> str | None:
     value = _conn(session).exec_driver_sql(
         "SELECT max(day) FROM feed_entry WHERE paper_id = ?", (paper_id,)).scalar_one()
     return None if value is None else str(value)
-
-
-def inbox_of_day(session: Session, *, day: str) -> list[int]:
-    """The papers of ``day``'s feed that are still in the inbox (untriaged)."""
-    return [int(r[0]) for r in _conn(session).exec_driver_sql(
-        "SELECT DISTINCT p.id FROM feed_entry f JOIN paper p ON p.id = f.paper_id "
-        "WHERE f.day = ? AND p.status = 'inbox' ORDER BY p.id", (day,))]
-
-
-def dismiss_day(session: Session, *, day: str) -> int:
-    """Dismiss every paper of ``day``'s feed still in the inbox. Returns how many."""
-    ids = inbox_of_day(session, day=day)
-    for pid in ids:
-        ops.set_status(session, paper=ops.find_paper(session, ref=pid), status="dismissed")
-    return len(ids)
-
-
-def set_status_many(session: Session, *, ids: Sequence[int], status: str) -> int:
-    """Set the status of several papers; returns how many changed."""
-    changed = 0
-    for pid in ids:
-        paper = ops.find_paper(session, ref=pid)
-        if paper.status != status:
-            ops.set_status(session, paper=paper, status=status)
-            changed += 1
-    return changed
-
-
-def tag_many(session: Session, *, ids: Sequence[int], add: Sequence[str],
-             remove: Sequence[str]) -> int:
-    """Add and remove tags on several papers; returns how many papers changed."""
-    changed = 0
-    for pid in ids:
-        if ops.change_tags(session, paper=ops.find_paper(session, ref=pid), add=add, remove=remove):
-            changed += 1
-    return changed
 
 
 def tags_common(session: Session, *, ids: Sequence[int]) -> tuple[list[str], list[str]]:

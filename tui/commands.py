@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
@@ -14,16 +14,18 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from reader.errors import BadInput
 from storage import views
 from storage.views import View
+from tui.bindings import LIBRARY_KEYS, MARK_KEYS, PAPER_KEYS, TRIAGE_KEYS
 
 if TYPE_CHECKING:
-    from tui.app import MainScreen, PapershelfApp
+    from tui.messages import Shelf
+    from tui.screens.main import MainScreen
 
 Command = tuple[str, str, Callable[[], Any]]  # name, help, callback
 PAPER_HITS = 20  # papers offered per query
 
 
 def _main(provider: Provider) -> MainScreen | None:
-    from tui.app import MainScreen
+    from tui.screens.main import MainScreen
 
     app = provider.app
     for screen in reversed(app.screen_stack):
@@ -32,19 +34,14 @@ def _main(provider: Provider) -> MainScreen | None:
     return None
 
 
-def _shelf(provider: Provider) -> PapershelfApp:
-    from tui.app import PapershelfApp
-
-    assert isinstance(provider.app, PapershelfApp)
-    return provider.app
+def _shelf(provider: Provider) -> Shelf:
+    return cast("Shelf", provider.app)
 
 
 class PaperCommands(Provider):
     """Every action of the main screen, the views, papers by title, tags to export, themes."""
 
     def _commands(self) -> Iterator[Command]:
-        from tui.app import LIBRARY_KEYS, MARK_KEYS, PAPER_KEYS, TRIAGE_KEYS
-
         main = _main(self)
         if main is None:
             return

@@ -76,15 +76,15 @@ def test_dismiss_day_and_status_many(lib, ids):
     with lib.read() as s:
         assert len(views.inbox_of_day(s, day="2024-01-19")) == 4
     with lib.action("dismiss day") as s:
-        assert views.dismiss_day(s, day="2024-01-19") == 4
+        assert ops.dismiss_day(s, day="2024-01-19") == 4
     with lib.read() as s:
         assert views.inbox_of_day(s, day="2024-01-19") == []
         assert views.view_ids(s, view=View("inbox")) == [ids["Mixtral of Experts"]]
     with lib.write() as s:
         assert ops.undo_last(s) == "dismiss day"
     with lib.action("queue") as s:
-        assert views.set_status_many(s, ids=[ids["Mixtral of Experts"],
-                                             ids["LoRA: Low-Rank Adaptation of Large Language Models"]],
+        assert ops.set_status_many(s, ids=[ids["Mixtral of Experts"],
+                                           ids["LoRA: Low-Rank Adaptation of Large Language Models"]],
                                      status="queued") == 1
 
 
@@ -93,7 +93,7 @@ def test_tags_common_and_tag_many(lib, ids):
     with lib.read() as s:
         assert views.tags_common(s, ids=[a, b]) == (["to-cite"], ["fine-tuning", "transformers"])
     with lib.action("tag") as s:
-        assert views.tag_many(s, ids=[a, b], add=["x"], remove=["to-cite"]) == 2
+        assert ops.tag_many(s, ids=[a, b], add=["x"], remove=["to-cite"]) == 2
     with lib.read() as s:
         assert views.tags_common(s, ids=[a, b]) == (["x"], ["fine-tuning", "transformers"])
 

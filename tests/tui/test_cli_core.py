@@ -68,7 +68,7 @@ def test_json_paper_shape_is_the_documented_one(shelf: CliRunnerFn) -> None:
 def test_tag_adds_and_removes_and_tags_counts(shelf: CliRunnerFn) -> None:
     r = shelf("tag", "vaswani2017attention", "+transformers", "+to-cite", "-old")
     assert (r.code, r.out) == (0, "vaswani2017attention: to-cite, transformers\n")
-    shelf("tag", "hu2021lora", "transformers")
+    shelf("tag", "hu2021lora", "+transformers")
     assert shelf("tags", "--json").json() == [{"name": "to-cite", "count": 1},
                                               {"name": "transformers", "count": 2}]
     r = shelf("tag", "vaswani2017attention", "-to-cite")

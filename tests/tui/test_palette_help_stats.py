@@ -8,9 +8,9 @@ from textual.command import CommandPalette
 
 from storage import ops
 from storage.views import View
-from tui.app import binding_groups, binding_ids
 from tui.screens.dialogs import ExportDialog, InputDialog
 from tui.screens.help import HelpScreen
+from tui.screens.keys import binding_groups, binding_ids
 from tui.screens.stats import StatsScreen
 
 

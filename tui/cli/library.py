@@ -13,10 +13,10 @@ from reader.record import PaperRecord, split_arxiv_id
 from storage import ops
 from storage.db import Library
 from storage.vocab import STATUSES, parse_date
-from tui.cli.common import echo_json, pass_library, table
+from tui.cli.common import echo_json, err, pass_library, table
 from tui.cli.render import print_papers
-from tui.cli.render import show as show_report
-from tui.services import json_shapes, reading
+from tui.cli.render import show as show_result
+from tui.services import edits, json_shapes, reading
 from tui.services.add import add_by_hand, add_identifiers
 from tui.services.files import backup_library
 
@@ -65,7 +65,7 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
                 r.identifier, r.outcome, error=str(r.error) if r.error else None,
                 paper=r.paper) for r in added.results])
             return added.exit_code
-        return show_report(added)
+        return show_result(added)
     if not title:
         raise click.UsageError("give identifiers (papershelf add 1706.03762) or the paper's "
                                "--title")
@@ -81,7 +81,7 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
     if as_json and done.paper is not None:
         echo_json(json_shapes.paper_json(done.paper))
         return None
-    show_report(done)
+    show_result(done)
     return None
 
 
@@ -140,22 +140,61 @@ def show(lib: Library, ref: str, as_json: bool) -> None:
     click.echo("\n".join(lines))
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
-@click.argument("ref")
-@click.argument("changes", nargs=-1, required=True)
-@pass_library
-def tag(lib: Library, ref: str, changes: tuple[str, ...]) -> None:
-    """Add (+name) and remove (-name) tags: papershelf tag KEY +llm +to-cite -old.
+class WordsCommand(click.Command):
+    """A command whose arguments are words that may begin with ``-`` (``tag KEY -rlhf``, a
+    key like ``-x``): only the command's own options, spelled exactly (``--yes``, ``--db
+    PATH``, ``--help``), are options; every other word is an argument, never an option
+    cluster (``-rlhf`` is not ``-r -l -h -f``, so it never prints the help)."""
 
-    A bare name adds it.
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            return super().parse_args(ctx, args)
+        takes_value = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if name == "-h" and len(args) > 1:
+                name = ""  # "tag KEY -h" removes the tag h; "tag -h" alone asks for help
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg and i + 1 < len(args):
+                    options.append(args[i + 1])
+                    i += 1
+            else:
+                words.append(arg)
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+def show_report(report: edits.EditReport) -> int:
+    """Print an edit's report: its lines on stdout, its errors on stderr; its exit code."""
+    for line in report.lines:
+        click.echo(line)
+    for line in report.errors:
+        err(line)
+    return report.exit_code
+
+
+WORDS = {"cls": WordsCommand}
+
+
+@click.command(**WORDS)
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
+@pass_library
+def tag(lib: Library, words: tuple[str, ...]) -> int:
+    """Add (+name) and remove (-name) tags on papers: papershelf tag KEY... +llm +to-cite -old.
+
+    The papers come first; every tag change starts with + or -. A word without one names a
+    paper, so an unknown one is an error and nothing changes.
     """
-    add_names = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
-    remove_names = [c[1:] for c in changes if c.startswith("-")]
-    with lib.action(f"tag {ref} {' '.join(changes)}") as session:
-        paper = ops.find_paper(session, ref=ref)
-        ops.change_tags(session, paper=paper, add=add_names, remove=remove_names)
-        now = ops.tags_of(session, paper_id=paper.id or 0)
-    click.echo(f"{paper.key}: {', '.join(now) if now else '(no tags)'}")
+    return show_report(edits.tag(lib, words))
 
 
 @click.command()
@@ -166,32 +205,19 @@ def tag(lib: Library, ref: str, changes: tuple[str, ...]) -> None:
 @click.option("--delete", "delete_id", type=int, metavar="NOTE_ID", help="Delete a note.")
 @pass_library
 def note(lib: Library, ref: str | None, message: str | None, quote: str | None,
-         edit_id: int | None, delete_id: int | None) -> None:
+         edit_id: int | None, delete_id: int | None) -> int:
     """Write a note on a paper (Markdown); or --edit / --delete a note by its id."""
     if delete_id is not None:
-        with lib.action(f"delete note {delete_id}") as session:
-            ops.delete_note(session, note=ops.get_note(session, note_id=delete_id))
-        click.echo(f"deleted note {delete_id}")
-        return
+        return show_report(edits.delete_note(lib, delete_id))
     if edit_id is not None:
-        with lib.read() as session:
-            old = ops.get_note(session, note_id=edit_id)
-        body = message if message is not None else _editor(old.body)
-        with lib.action(f"edit note {edit_id}") as session:
-            current = ops.get_note(session, note_id=edit_id)
-            ops.edit_note(session, note=current, body=body,
-                          quote=quote if quote is not None else current.quote)
-        click.echo(f"saved note {edit_id}")
-        return
+        body = message if message is not None else _editor(edits.note_text(lib, edit_id).body)
+        return show_report(edits.edit_note(lib, edit_id, body,
+                                           quote if quote is not None else edits.KEEP))
     if not ref:
         raise click.UsageError("name the paper: papershelf note KEY -m TEXT")
-    with lib.read() as session:
-        ops.find_paper(session, ref=ref)  # fail before opening an editor
+    edits.resolve(lib, [ref])  # fail before opening an editor
     body = message if message is not None else _editor("")
-    with lib.action(f"note on {ref}") as session:
-        paper = ops.find_paper(session, ref=ref)
-        new = ops.add_note(session, paper=paper, body=body, quote=quote)
-    click.echo(f"added note {new.id} to {paper.key}")
+    return show_report(edits.add_note(lib, ref, body, quote))
 
 
 def _editor(text: str) -> str:
@@ -203,70 +229,47 @@ def _editor(text: str) -> str:
     return edited
 
 
-@click.command()
-@click.argument("refs", nargs=-1, required=True)
+@click.command(**WORDS)
+@click.argument("refs", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.argument("new_status", metavar="STATUS", type=STATUS_CHOICE)
 @pass_library
-def status(lib: Library, refs: tuple[str, ...], new_status: str) -> None:
+def status(lib: Library, refs: tuple[str, ...], new_status: str) -> int:
     """Set the status of papers: inbox, queued, reading, read or dismissed."""
-    new_status = new_status.lower()
-    with lib.action(f"status {' '.join(refs)} {new_status}") as session:
-        papers = [ops.find_paper(session, ref=r) for r in refs]
-        for paper in papers:
-            ops.set_status(session, paper=paper, status=new_status)
-    for paper in papers:
-        click.echo(f"{paper.key}: {new_status}")
+    return show_report(edits.set_status(lib, refs, new_status))
 
 
-@click.command()
-@click.argument("refs", nargs=-1, required=True)
+@click.command(**WORDS)
+@click.argument("refs", nargs=-1, required=True, type=click.UNPROCESSED)
 @pass_library
-def star(lib: Library, refs: tuple[str, ...]) -> None:
+def star(lib: Library, refs: tuple[str, ...]) -> int:
     """Star papers."""
-    _star(lib, refs, True)
+    return show_report(edits.set_starred(lib, refs, True))
 
 
-@click.command()
-@click.argument("refs", nargs=-1, required=True)
+@click.command(**WORDS)
+@click.argument("refs", nargs=-1, required=True, type=click.UNPROCESSED)
 @pass_library
-def unstar(lib: Library, refs: tuple[str, ...]) -> None:
+def unstar(lib: Library, refs: tuple[str, ...]) -> int:
     """Remove the star from papers."""
-    _star(lib, refs, False)
-
-
-def _star(lib: Library, refs: tuple[str, ...], value: bool) -> None:
-    word = "star" if value else "unstar"
-    with lib.action(f"{word} {' '.join(refs)}") as session:
-        papers = [ops.find_paper(session, ref=r) for r in refs]
-        for paper in papers:
-            ops.set_starred(session, paper=paper, starred=value)
-    for paper in papers:
-        click.echo(f"{paper.key}: {'starred' if value else 'not starred'}")
+    return show_report(edits.set_starred(lib, refs, False))
 
 
 @click.command()
 @click.argument("ref")
 @click.argument("rating", type=int)
 @pass_library
-def rate(lib: Library, ref: str, rating: int) -> None:
+def rate(lib: Library, ref: str, rating: int) -> int:
     """Rate a paper 1 to 5 (0 clears the rating)."""
-    with lib.action(f"rate {ref} {rating}") as session:
-        paper = ops.find_paper(session, ref=ref)
-        ops.set_rating(session, paper=paper, rating=rating or None)
-    click.echo(f"{paper.key}: rating {rating or 'cleared'}")
+    return show_report(edits.rate(lib, ref, rating))
 
 
 @click.command()
 @click.argument("ref")
 @click.argument("new_key")
 @pass_library
-def key(lib: Library, ref: str, new_key: str) -> None:
+def key(lib: Library, ref: str, new_key: str) -> int:
     """Rename a paper's citation key (the only way a key ever changes)."""
-    with lib.action(f"key {ref} -> {new_key}") as session:
-        paper = ops.find_paper(session, ref=ref)
-        old = paper.key
-        ops.rename_key(session, paper=paper, new_key=new_key)
-    click.echo(f"{old} -> {new_key}")
+    return show_report(edits.rename_key(lib, ref, new_key))
 
 
 @click.group(invoke_without_command=True)
@@ -297,65 +300,51 @@ def _list_tags(lib: Library, as_json: bool) -> None:
 @click.argument("old")
 @click.argument("new")
 @pass_library
-def tags_rename(lib: Library, old: str, new: str) -> None:
+def tags_rename(lib: Library, old: str, new: str) -> int:
     """Rename a tag (merges into NEW when NEW exists)."""
-    with lib.action(f"rename tag {old} -> {new}") as session:
-        count = ops.rename_tag(session, old=old, new=new)
-    click.echo(f"{old} -> {new} ({count} papers)")
+    return show_report(edits.rename_tag(lib, old, new))
 
 
 @tags.command("merge")
 @click.argument("source")
 @click.argument("target")
 @pass_library
-def tags_merge(lib: Library, source: str, target: str) -> None:
+def tags_merge(lib: Library, source: str, target: str) -> int:
     """Merge tag SOURCE into TARGET: papers tagged SOURCE get TARGET, SOURCE goes away."""
-    with lib.action(f"merge tag {source} into {target}") as session:
-        count = ops.rename_tag(session, old=source, new=target)
-    click.echo(f"merged {source} into {target} ({count} papers)")
+    return show_report(edits.merge_tags(lib, source, target))
 
 
 tags.add_command(_list_tags)
 
 
-@click.command()
-@click.argument("refs", nargs=-1, required=True)
+@click.command(**WORDS)
+@click.argument("refs", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask.")
 @pass_library
-def rm(lib: Library, refs: tuple[str, ...], yes: bool) -> None:
+def rm(lib: Library, refs: tuple[str, ...], yes: bool) -> int:
     """Remove papers with their notes and tags (`papershelf undo` brings them back)."""
-    with lib.read() as session:
-        papers = [ops.find_paper(session, ref=r) for r in refs]
+    papers = edits.resolve(lib, refs)
     if not yes:
         if not sys.stdin.isatty():
             raise BadInput("rm asks before removing; pass --yes to remove without asking")
         names = "\n".join(f"  {p.key}: {p.title}" for p in papers)
         click.confirm(f"Remove {len(papers)} paper(s)?\n{names}\n", abort=True)
-    with lib.action(f"rm {' '.join(p.key for p in papers)}") as session:
-        for p in papers:
-            ops.remove_paper(session, paper=ops.find_paper(session, ref=str(p.id)))
-    for p in papers:
-        click.echo(f"removed {p.key} (papershelf undo brings it back)")
+    return show_report(edits.remove(lib, [p.id for p in papers]))
 
 
 @click.command()
 @click.option("--list", "show_list", is_flag=True, help="Show what undo would revert, newest first.")
 @pass_library
-def undo(lib: Library, show_list: bool) -> None:
+def undo(lib: Library, show_list: bool) -> int:
     """Revert the last change, whatever command made it; repeat to go further back."""
     if show_list:
-        with lib.read() as session:
-            history = ops.undo_history(session)
+        history = edits.undo_history(lib)
         for _id, description, created in history:
             click.echo(f"{created}  {description}")
         if not history:
             click.echo("nothing to undo", err=True)
-        return
-    with lib.write() as session:
-        undone = ops.undo_last(session)
-    if undone is None:
-        raise BadInput("nothing to undo")
-    click.echo(f"undid: {undone}")
+        return 0
+    return show_report(edits.undo(lib))
 
 
 @click.group()
@@ -385,7 +374,7 @@ def db_backup(lib: Library, dest: Path, force: bool) -> int:
     An existing DEST is replaced only with --force. To restore, quit papershelf and copy DEST
     over the library file (see `papershelf db path`).
     """
-    return show_report(backup_library(lib, dest, force=force))
+    return show_result(backup_library(lib, dest, force=force))
 
 
 @db.command("check")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
+from tui.messages import FLOW
 from tui.screens.dialogs import ConfirmDialog
 
 
@@ -60,11 +62,11 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
     def action_cancel(self) -> None:
         if self.draft() == self.original:
             self.dismiss(None)
-            return
+        else:
+            self.confirm_discard()
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog("Throw away the changes to this note?",
-                                           yes="Discard", no="Keep editing"), answered)
+    @work(group=FLOW, exit_on_error=False)
+    async def confirm_discard(self) -> None:
+        if await self.app.push_screen_wait(ConfirmDialog(
+                "Throw away the changes to this note?", yes="Discard", no="Keep editing")):
+            self.dismiss(None)

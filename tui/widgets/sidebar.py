@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.reactive import var
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -38,11 +39,21 @@ class ViewList(OptionList):
 
     DAYS_SHOWN = 30  # the newest pulled days; older ones are in the command palette
 
+    # Bound from the main screen (data_bind): its counts and its current view.
+    counts: var[Counts | None] = var(None, init=False)
+    current: var[View | None] = var(None, init=False)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.counts: Counts | None = None
-        self.current: View | None = None
         self._shown_width = 0
+
+    def watch_counts(self, counts: Counts | None) -> None:
+        if counts is not None and self.current is not None:
+            self.show_counts(counts, self.current)
+
+    def watch_current(self, view: View | None) -> None:
+        if view is not None:
+            self.highlight_view(view)
 
     def _width(self) -> int:
         width = self.scrollable_content_region.width or 22
@@ -58,15 +69,15 @@ class ViewList(OptionList):
         """Move the highlight to ``view`` (rebuilding only when it is not listed)."""
         try:
             self.highlighted = self.get_option_index(view.id)
-            self.current = view
+            self.set_reactive(ViewList.current, view)
         except OptionDoesNotExist:
             if self.counts is not None:
                 self.show_counts(self.counts, view)
 
     def show_counts(self, counts: Counts, current: View) -> None:
         """Rebuild the options from ``counts``, keeping the highlight on ``current``."""
-        self.counts = counts
-        self.current = current
+        self.set_reactive(ViewList.counts, counts)
+        self.set_reactive(ViewList.current, current)
         width = self._width()
         options: list[Option | None] = [
             Option(_label(v.title, counts.of(v), width), id=v.id) for v in MAIN_VIEWS]

@@ -1,0 +1,330 @@
+"""The main screen: the sidebar of views, the paper list with its search box and status line,
+the detail pane.
+
+It reads through :mod:`storage.views` (what the views hold, a screenful of rows at a time) and
+changes the library through :mod:`tui.services.edits` (see :mod:`tui.screens.flows`). Its state
+is reactive (``view``, ``results``, ``query_text``, ``pulling``...), the status line bound to it;
+everything that may wait on the database runs in a worker, which hands its result back to the
+UI thread (``call_from_thread`` or a message) instead of writing attributes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Container, Horizontal, Vertical
+from textual.widgets import Footer, Input, OptionList, ProgressBar
+from textual.worker import Worker, get_current_worker
+
+from reader.errors import BadInput
+from storage import ops, views
+from storage.views import Counts, View
+from tui.bindings import MAIN_KEYS, PAPER_ACTIONS
+from tui.messages import LibraryChanged
+from tui.screens.flows import PaperScreen
+from tui.widgets.detail import DetailPane, NoteCard
+from tui.widgets.list_status import ListStatus
+from tui.widgets.paper_list import PaperList
+from tui.widgets.search_box import SearchBox
+from tui.widgets.sidebar import ViewList
+
+WELCOME = """Welcome to papershelf. Your library is empty.
+
+Fill it from a shell, then come back (the app picks changes up by itself):
+  papershelf pull                  today's Hugging Face Daily Papers (or p here)
+  papershelf import refs.bib       papers from a BibTeX file
+  papershelf add 1706.03762        one paper by arXiv id or DOI
+  papershelf add --title "..." --author "..." --year 2017
+
+Press ? for every key, ctrl+p for every command, q to quit."""
+
+EMPTY_HINTS = {
+    "inbox": "Nothing to triage. p pulls today's papers.",
+    "queued": "The queue is empty: k on a paper keeps it here.",
+    "reading": "Nothing being read: g on a paper marks it as reading.",
+    "read": "Nothing read yet: r on a paper marks it as read.",
+    "starred": "No starred papers: s stars the paper under the cursor.",
+    "all": "No papers (dismissed ones are hidden).",
+    "tag": "No paper carries this tag any more.",
+    "day": "Every paper of this day was dismissed.",
+}
+
+Found = tuple[list[int], str | None]  # a search's ids, and why the query cannot be used
+
+
+class MainScreen(PaperScreen):
+    """The sidebar of views, the paper list, the detail pane."""
+
+    BINDINGS = [*MAIN_KEYS]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._had_paper = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ViewList(id="sidebar").data_bind(counts=MainScreen.counts,
+                                                   current=MainScreen.view)
+            with Container(id="main"):
+                with Vertical(id="listbox"):
+                    yield SearchBox(id="search", compact=True,
+                                    placeholder="/ search: words, tag:x, author:y, year:2024…")
+                    yield ListStatus(id="list-status").data_bind(
+                        text=MainScreen.list_text, marked=MainScreen.marked,
+                        pulling=MainScreen.pulling, pulling_what=MainScreen.pulling_what)
+                    yield ProgressBar(id="pull-progress", show_eta=False)
+                    yield PaperList(self.fetch_rows, id="papers")
+                yield DetailPane(id="detail")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#pull-progress").display = False
+        self.papers.focus()
+        self.load(first=True)
+
+    # ------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load(self, *, keep: int | None = None, index: int | None = None,
+             first: bool = False, counts: bool = True) -> None:
+        """Read the current list's ids and show them; then, when the library may have changed
+        (``counts``), the sidebar's counts (slower on a big library, so they come second)."""
+        worker = get_current_worker()
+        with self.lib.read() as session:
+            statuses = views.status_counts(session)
+            view = self.view
+            if first and self.results is None:
+                view = next((View(k) for k in ("inbox", "queued", "reading") if statuses[k]),
+                            View("all"))
+            ids = None if self.results else views.view_ids(session, view=view)
+        results = self.results
+        error = self.query_error
+        if results is not None and self.query_text:
+            ids, error = self._search(self.query_text)
+            results = (results[0], ids)
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._show_list, sum(statuses.values()), view, results, ids,
+                                  error, keep, index)
+        if not counts and self.counts is not None:
+            return
+        with self.lib.read() as session:
+            new_counts = views.view_counts(session)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_counts, new_counts)
+
+    def _show_list(self, library_size: int, view: View,
+                   results: tuple[str, list[int]] | None, ids: list[int] | None,
+                   error: str | None, keep: int | None, index: int | None) -> None:
+        self.view = view
+        self.query_error = error
+        if results is not None:
+            self.results = results
+            ids = results[1]
+        ids = ids or []
+        if library_size == 0:
+            empty = WELCOME
+        elif results is not None:
+            empty = self._no_results()
+        else:
+            empty = EMPTY_HINTS[view.kind]
+        if keep is None and index is None and self.loaded:
+            keep = self.papers.paper_id
+        self.papers.set_ids(ids, keep=keep, index=index, empty_message=empty)
+        self.loaded = True
+        self._update_status()
+        self.refresh_bindings()
+        self.load_detail(self.papers.paper_id)  # its tags, notes, status may have changed
+
+    def _show_counts(self, counts: Counts) -> None:
+        self.counts = counts  # the sidebar, bound to it, redraws when they changed
+
+    def _update_status(self) -> None:
+        n = len(self.papers.ids)
+        if self.results is not None and self.query_text and self.query_error:
+            text = f"Search “{self.query_text}” · not a query: see below"
+        elif self.results is not None and self.query_text:
+            best = "the best " if n >= self.shelf.services.SEARCH_LIMIT else ""
+            text = f"Search “{self.query_text}” · {best}{n} result{'s' if n != 1 else ''}"
+        elif self.results is not None:
+            text = f"{self.results[0]} · {n} result{'s' if n != 1 else ''}"
+        else:
+            text = f"{self.view.title} · {n} paper{'s' if n != 1 else ''}"
+        self.list_text = text
+        self.marked = len(self.papers.marked)
+
+    def reload(self, *, keep: int | None = None, index: int | None = None) -> None:
+        self.load(keep=keep, index=index)
+
+    @on(PaperList.CursorMoved)
+    def cursor_moved(self, event: PaperList.CursorMoved) -> None:
+        has_paper = event.paper_id is not None
+        if has_paper != self._had_paper:  # the paper keys come and go with the paper
+            self._had_paper = has_paper
+            self.refresh_bindings()
+        self.load_detail(event.paper_id, wait=self.shelf.DETAIL_DELAY)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, paper_id: int | None, *, wait: float = 0.0) -> None:
+        """Show ``paper_id`` in the detail pane. ``wait``: while the cursor keeps moving (a
+        held key), only the paper it stops on is read and drawn."""
+        worker = get_current_worker()
+        if wait:
+            time.sleep(wait)
+            if worker.is_cancelled:
+                return
+        data = None
+        days: list[tuple[str, str, int, int | None]] = []
+        if paper_id is not None:
+            with self.lib.read() as session:
+                paper = session.get(ops.Paper, paper_id)
+                if paper is not None:
+                    data = ops.paper_dict(session, paper=paper)
+                    days = views.feed_days(session, paper_id=paper_id)
+        if not worker.is_cancelled:
+            show: Callable[..., Any] = self.detail.show
+            self.app.call_from_thread(show, data, days)
+
+    # ------------------------------------------------------------ views and search
+
+    @on(OptionList.OptionSelected, "#sidebar")
+    def view_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id and not event.option.id.startswith("-"):
+            self.show_view(View.parse(event.option.id))
+            self.papers.focus()
+
+    def _clear_search(self) -> None:
+        self.query_text = ""
+        search = self.query_one("#search", Input)
+        with search.prevent(Input.Changed):
+            search.value = ""
+
+    def show_view(self, view: View) -> None:
+        self.view = view
+        self.results = None
+        self._clear_search()
+        self.load(index=0, counts=False)
+        self.query_one(ViewList).highlight_view(view)  # also when it was the view already
+
+    def open_paper(self, paper_id: int, title: str = "Opened paper") -> None:
+        """Show one paper (from the command palette), whatever view it is in."""
+        self._clear_search()
+        self.results = (title, [paper_id])
+        self.load(keep=paper_id, counts=False)
+        self.papers.focus()
+
+    @on(Input.Changed, "#search")
+    def search_typed(self, event: Input.Changed) -> None:
+        # Only the box changes on a keystroke (no layout); the list follows when the search,
+        # debounced in a worker, has its results.
+        self.query_text = event.value.strip()
+        self.run_search(self.query_text)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def run_search(self, text: str) -> None:
+        """Debounced: a new keystroke cancels the search still waiting or running."""
+        await asyncio.sleep(self.shelf.SEARCH_DEBOUNCE)
+        if not text:
+            self.results = None
+            self.load(index=0, counts=False)
+            return
+        ids, self.query_error = await asyncio.to_thread(self._search, text)
+        self.results = ("Search", ids)
+        self.papers.set_ids(ids, index=0, empty_message=self._no_results())
+        self._update_status()
+        self.refresh_bindings()
+
+    def _search(self, text: str) -> Found:
+        """The search box's results; a query the language cannot use finds nothing and says
+        why (in the list, once: not a notification per keystroke)."""
+        try:
+            return self.shelf.services.search(text), None
+        except BadInput as error:
+            return [], str(error)
+
+    def _no_results(self) -> str:
+        if not self.query_text:
+            return ""
+        if self.query_error:
+            width = max(30, self.papers.size.width - 4)
+            return textwrap.fill(f"Not a query: {self.query_error}", width)
+        return f"No paper matches “{self.query_text}”."
+
+    @on(Input.Submitted, "#search")
+    def search_done(self) -> None:
+        self.papers.focus()
+
+    @on(PaperList.Activated)
+    def activated(self) -> None:
+        self.action_read_paper()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if self.papers.marked:
+            self.papers.clear_marks()
+            self._update_status()
+        elif self.query_text or search.value:
+            search.value = ""
+            self.papers.focus()
+        elif self.focused is not self.papers:
+            self.papers.focus()
+
+    def action_read_paper(self) -> None:
+        notes = self.detail.query(NoteCard)
+        if notes:
+            notes.first().focus()
+        else:
+            self.detail.focus()
+
+    # ------------------------------------------------------------ which keys apply
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in PAPER_ACTIONS and not self.loaded:
+            return False
+        if action in PAPER_ACTIONS and self.papers.paper_id is None:
+            return False
+        if action == "dismiss_day":
+            return self.results is None and self.view.kind in ("inbox", "day")
+        if action == "pull":
+            return None if self.pulling else True
+        return True
+
+    # ------------------------------------------------------------ library-wide
+
+    def action_stats(self) -> None:
+        self.show_stats()
+
+    @work(group="read", exit_on_error=False)
+    async def show_stats(self) -> None:
+        from tui.screens.stats import StatsScreen
+
+        today = self.shelf.today()
+        stats = await asyncio.to_thread(self._read, lambda s: views.stats(s, today=today))
+        self.app.push_screen(StatsScreen(stats))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+        from tui.screens.keys import binding_groups
+
+        self.app.push_screen(HelpScreen(binding_groups(), self.shelf.keymap))
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.shelf.report_worker_error(event)
+
+    def poll_changes(self) -> None:
+        """Pick up changes made elsewhere (the command line) since the last look."""
+        watcher = self.shelf.watcher
+        if watcher is not None and watcher.changed() and self.loaded:
+            self.post_message(LibraryChanged())
