@@ -21,7 +21,7 @@ from storage import views
 from storage.db import Library, utcnow
 from tui.config import Config, load_config
 from tui.screens.main import MainScreen
-from tui.services import Services
+from tui.services.facade import Services
 
 if TYPE_CHECKING:
     from textual.command import Provider

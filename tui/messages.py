@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from storage.db import Library
     from storage.views import ChangeWatcher
     from tui.config import Config
-    from tui.services import PullReport, Services
     from tui.services.edits import EditReport
+    from tui.services.facade import Services
+    from tui.services.pull import PullReport
 
 FLOW = "flow"  # the worker group of dialog flows (they wait on a dialog the user answers)
 

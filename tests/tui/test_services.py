@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tui.services import ExportReport, open_url, safe_url
+from tui.services.export import ExportReport
+from tui.services.links import open_url, safe_url
 
 
 def test_only_http_links_reach_the_browser(monkeypatch):

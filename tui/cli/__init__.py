@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -10,25 +11,60 @@ from reader.errors import PapershelfError
 from tui import __version__
 from tui.cli.common import DB_HELP, err
 
+# Each subcommand: the module that defines it (loaded only when the command runs) and the
+# first paragraph of its help, so ``papershelf --help`` lists them without importing any of them.
+# tests/tui/test_cli_startup.py checks this table against the commands themselves.
+COMMANDS: dict[str, tuple[str, str]] = {
+    'add': ('library', 'Add papers by arXiv id or URL, DOI or Hugging Face paper URL, or one by hand with --title (a paper already in the library is updated, not duplicated).'),
+    'db': ('library', 'The library file: path, backup FILE, check, migrate.'),
+    'export': ('bibtex', 'Export papers as BibTeX: by citation key or id, --tag, --status, --query or --all.'),
+    'feed': ('pull', "What a day's feed held, most upvoted first, with your status for each paper."),
+    'import': ('bibtex', "Import a .bib file: each entry is merged into the library (no duplicates; the file's keys are kept when free). Entries that cannot be read are reported with their line."),
+    'key': ('library', "Rename a paper's citation key (the only way a key ever changes)."),
+    'list': ('library', 'List papers, newest first (dismissed ones only with --all or --status dismissed).'),
+    'note': ('library', 'Write a note on a paper (Markdown); or --edit / --delete a note by its id.'),
+    'pull': ('pull', "Pull the day's papers into the inbox (new papers as inbox; nothing of yours touched)."),
+    'rate': ('library', 'Rate a paper 1 to 5 (0 clears the rating).'),
+    'reindex': ('search', 'Rebuild the search index from the library (if `papershelf db check` finds it out of date). Not undoable, and not needed: the index follows every change by itself.'),
+    'resolve': ('pull', 'Fill in ids and authors of papers that have only a title (from copied page text).'),
+    'rm': ('library', 'Remove papers with their notes and tags (`papershelf undo` brings them back).'),
+    'search': ('search', 'Find papers: fuzzy words, "exact phrases" and qualifiers, best match first.'),
+    'show': ('library', 'Show one paper (by citation key or numeric id): every field, tags and notes.'),
+    'star': ('library', 'Star papers.'),
+    'status': ('library', 'Set the status of papers: inbox, queued, reading, read or dismissed.'),
+    'tag': ('library', 'Add (+name) and remove (-name) tags on papers: papershelf tag KEY... +llm +to-cite -old.'),
+    'tags': ('library', 'Every tag with its number of papers; `tags rename A B`, `tags merge A B`.'),
+    'undo': ('library', 'Revert the last change, whatever command made it; repeat to go further back.'),
+    'unstar': ('library', 'Remove the star from papers.'),
+}
+
 
 class LazyGroup(click.Group):
-    """Loads the subcommands (and what they import: httpx, bibtexparser, ...) only when one is
-    asked for or listed, so ``papershelf`` alone starts the app without them."""
-
-    _loaded = False
-
-    def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            _register(self)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._load()
-        return super().get_command(ctx, cmd_name)
+    """Loads a subcommand's module (and what it imports: the database layer, httpx,
+    bibtexparser, ...) only when that command runs, so ``--version``, ``--help`` and
+    ``papershelf`` alone (the app) start without them."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load()
-        return super().list_commands(ctx)
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(f"tui.cli.{COMMANDS[cmd_name][0]}")
+            module.register(self)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in COMMANDS:
+                text = click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
+            else:
+                text = self.commands[name].get_short_help_str(limit)
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True,
@@ -50,15 +86,6 @@ def cli(ctx: click.Context, db: str | None) -> None:
             run_app(lib)
         finally:
             lib.close()
-
-
-def _register(group: click.Group) -> None:
-    from tui.cli import bibtex, library, pull, search
-
-    library.register(group)
-    pull.register(group)
-    bibtex.register(group)
-    search.register(group)
 
 
 def main(argv: list[str] | None = None) -> int:

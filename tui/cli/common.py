@@ -12,8 +12,6 @@ from typing import Any, TypeVar
 
 import click
 
-from storage.db import open_library, resolve_db_path
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 DB_HELP = "Library file (default: $PAPERSHELF_DB, then the platform's data folder)."
@@ -31,6 +29,8 @@ def pass_library(func: F) -> F:
     @click.pass_context
     @functools.wraps(func)
     def wrapper(ctx: click.Context, /, *args: Any, db_here: str | None = None, **kwargs: Any) -> Any:
+        from storage.db import open_library, resolve_db_path
+
         lib = open_library(resolve_db_path(db_path_from(ctx, db_here)))
         ctx.call_on_close(lib.close)
         return ctx.invoke(func, lib, *args, **kwargs)

@@ -17,8 +17,6 @@ from tui.cli.common import echo_json, err, pass_library, table
 from tui.cli.render import print_papers
 from tui.cli.render import show as show_result
 from tui.services import edits, json_shapes, reading
-from tui.services.add import add_by_hand, add_identifiers
-from tui.services.files import backup_library
 
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
 
@@ -59,6 +57,8 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
     if identifiers:
         if title:
             raise click.UsageError("give identifiers or --title, not both")
+        from tui.services.add import add_identifiers  # httpx and the readers: only for add
+
         added = add_identifiers(lib, identifiers, status=status_, tags=tag_names)
         if as_json:
             echo_json([json_shapes.add_result_json(
@@ -77,6 +77,8 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
         published=parse_date(published, "--published") if published is not None else None,
         source="manual",
     )
+    from tui.services.add import add_by_hand
+
     done = add_by_hand(lib, record, status=status_, tags=tag_names)
     if as_json and done.paper is not None:
         echo_json(json_shapes.paper_json(done.paper))
@@ -374,6 +376,8 @@ def db_backup(lib: Library, dest: Path, force: bool) -> int:
     An existing DEST is replaced only with --force. To restore, quit papershelf and copy DEST
     over the library file (see `papershelf db path`).
     """
+    from tui.services.files import backup_library
+
     return show_result(backup_library(lib, dest, force=force))
 
 

@@ -25,7 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tui.config import EXPORT_STYLES, Config
-from tui.services import ExportRequest, ExportTarget
+from tui.services.export import ExportRequest, ExportTarget
 
 
 class ConfirmDialog(ModalScreen[bool]):

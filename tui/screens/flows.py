@@ -24,8 +24,10 @@ from storage import ops, views
 from storage.db import Library
 from storage.views import Counts, View
 from tui.messages import FLOW, LibraryChanged, PullFinished, PullProgress, Shelf
-from tui.services import ExportRequest, edits, open_url
+from tui.services import edits
 from tui.services.edits import EditReport
+from tui.services.export import ExportRequest
+from tui.services.links import open_url
 from tui.widgets.detail import DetailPane, NoteCard
 from tui.widgets.paper_list import PaperList
 

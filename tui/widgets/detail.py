@@ -14,7 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from tui.services import safe_url
+from tui.services.links import safe_url
 
 STATUS_WORDS = {"inbox": "in the inbox", "queued": "queued", "reading": "reading",
                 "read": "read", "dismissed": "dismissed"}

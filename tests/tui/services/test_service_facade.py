@@ -9,7 +9,8 @@ from service_fakes import FakeSources, items, record
 
 import storage.vocab
 from storage.db import Library
-from tui.services import ExportRequest, Services
+from tui.services.export import ExportRequest
+from tui.services.facade import Services
 
 TODAY = date(2024, 6, 16)
 
