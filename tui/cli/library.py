@@ -14,7 +14,7 @@ from storage import ops
 from storage.db import Library
 from storage.vocab import STATUSES, parse_date
 from tui.cli.common import echo_json, err, pass_library, table
-from tui.cli.render import print_papers
+from tui.cli.render import echo_json_stream, stream_papers
 from tui.cli.render import show as show_result
 from tui.services import edits, json_shapes, reading
 
@@ -97,12 +97,13 @@ def add(lib: Library, identifiers: tuple[str, ...], title: str | None, authors: 
 def list_cmd(lib: Library, status_: str | None, tag_name: str | None, starred: bool,
              include_all: bool, as_json: bool) -> None:
     """List papers, newest first (dismissed ones only with --all or --status dismissed)."""
-    items = reading.list_papers(lib, status=status_.lower() if status_ else None, tag=tag_name,
-                                include_dismissed=include_all, starred=True if starred else None)
+    which = reading.ListFilter(status=status_.lower() if status_ else None, tag=tag_name,
+                               include_dismissed=include_all, starred=True if starred else None)
     if as_json:
-        echo_json(json_shapes.papers_json(items))
+        echo_json_stream(json_shapes.paper_json(p)
+                         for page in reading.list_details(lib, which) for p in page)
     else:
-        print_papers(items)
+        stream_papers(reading.list_rows(lib, which), key_width=reading.list_key_width(lib, which))
 
 
 @click.command()

@@ -3,12 +3,14 @@ as typed :class:`~storage.details.PaperDetail` read in bulk (a constant number o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from storage import ops, pulls
+from storage import listing, ops, pulls
 from storage.db import Library
 from storage.details import PaperDetail, paper_details
+from storage.listing import ListRow
 from storage.search import search_papers
 
 
@@ -20,6 +22,38 @@ def list_papers(lib: Library, *, status: str | None = None, tag: str | None = No
         keys = ops.list_paper_keys(session, status=status, tag=tag, starred=starred,
                                    include_dismissed=include_dismissed)
         return paper_details(session, paper_ids=[pid for pid, _key in keys])
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """Which papers ``papershelf list`` shows."""
+
+    status: str | None = None
+    tag: str | None = None
+    starred: bool | None = None
+    include_dismissed: bool = False
+
+    def _kw(self) -> dict[str, object]:
+        return {"status": self.status, "tag": self.tag, "starred": self.starred,
+                "include_dismissed": self.include_dismissed}
+
+
+def list_key_width(lib: Library, which: ListFilter) -> int:
+    """How wide the key column must be (keys are never cut)."""
+    with lib.read() as session:
+        return listing.longest_key(session, **which._kw())  # type: ignore[arg-type]
+
+
+def list_rows(lib: Library, which: ListFilter) -> Iterator[list[ListRow]]:
+    """The list's rows a page at a time, read while they are shown (flat memory at any size)."""
+    with lib.read() as session:
+        yield from listing.list_rows(session, **which._kw())  # type: ignore[arg-type]
+
+
+def list_details(lib: Library, which: ListFilter) -> Iterator[list[PaperDetail]]:
+    """The list's papers in full (``list --json``), a page at a time."""
+    with lib.read() as session:
+        yield from listing.list_details(session, **which._kw())  # type: ignore[arg-type]
 
 
 def paper(lib: Library, ref: str) -> PaperDetail:
