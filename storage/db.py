@@ -344,18 +344,22 @@ class Library:
         finally:
             src.close()
 
-    def check(self) -> list[str]:
+    def check(self, *, full: bool = False) -> list[str]:
         """Problems found by SQLite's integrity and foreign key checks and the search index's
-        own check (empty when sound)."""
+        own check (empty when sound). By default the quick checks (SQLite's ``quick_check``,
+        the index's rows against the papers); ``full`` adds SQLite's ``integrity_check`` (also
+        index contents) and FTS5's own check of both search indexes, which read the whole file
+        (seconds on a big library)."""
         conn = self.raw()
         try:
-            problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            pragma = "integrity_check" if full else "quick_check"
+            problems = [r[0] for r in conn.execute(f"PRAGMA {pragma}") if r[0] != "ok"]
             for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
                 problems.append(f"{table} row {rowid} points to a missing {parent}")
             # (A paper without authors is not a problem: a .bib entry, a Daily Papers item or an
             # arXiv entry may have none. A paper's authors are written in the same transaction
             # as the paper; tests/reliability/test_crash.py shows no kill separates them.)
-            problems += index_problems(conn)
+            problems += index_problems(conn, thorough=full, fts=full)
             return problems
         except sqlite3.DatabaseError as err:
             if not _is_file_error(err):

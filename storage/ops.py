@@ -729,6 +729,11 @@ def list_papers(
     return list(session.exec(query).all())
 
 
+def count_papers(session: Session) -> int:
+    """How many papers the library holds, dismissed ones included."""
+    return int(session.exec(select(func.count()).select_from(Paper)).one())
+
+
 def list_paper_keys(
     session: Session,
     *,

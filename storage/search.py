@@ -230,7 +230,8 @@ def _vocabulary(db: sqlite3.Connection) -> Vocabulary:
         return vocab
 
 
-def index_problems(db: sqlite3.Connection, *, thorough: bool = False) -> list[str]:
+def index_problems(db: sqlite3.Connection, *, thorough: bool = False,
+                   fts: bool = True) -> list[str]:
     """What is wrong with the search index, if anything: papers without a search row (or rows
     without a paper), FTS5's own integrity check of both indexes, and with ``thorough`` rows
     whose text differs from the library's (that recomputes every paper's folded text: seconds
@@ -253,7 +254,7 @@ def index_problems(db: sqlite3.Connection, *, thorough: bool = False) -> list[st
     if pending:
         problems.append(f"search index: {pending} paper(s) changed outside papershelf are not "
                         "indexed yet ('papershelf reindex' indexes them)")
-    for table in ("search_all", "search_short"):
+    for table in ("search_all", "search_short") if fts else ():
         try:
             db.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
         except sqlite3.DatabaseError as err:

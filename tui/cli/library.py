@@ -383,17 +383,22 @@ def db_backup(lib: Library, dest: Path, force: bool) -> int:
 
 
 @db.command("check")
+@click.option("--full", is_flag=True,
+              help="Also SQLite's integrity_check and the search indexes' own checks, which "
+                   "read the whole file (seconds on a big library).")
 @pass_library
-def db_check(lib: Library) -> None:
-    """Run SQLite's integrity and foreign key checks and say what they found."""
-    problems = lib.check()
+def db_check(lib: Library, full: bool) -> None:
+    """Check the library file: SQLite's quick and foreign key checks and the search index
+    (--full for the thorough checks); say what they found."""
+    problems = lib.check(full=full)
     if problems:
         for p in problems:
             click.echo(f"problem: {p}")
         raise BadInput(f"{lib.path}: {len(problems)} problem(s) found")
     with lib.read() as session:
-        count = len(ops.list_papers(session, include_dismissed=True))
-    click.echo(f"{lib.path}: ok (schema {lib.schema_version}, {count} papers)")
+        count = ops.count_papers(session)
+    click.echo(f"{lib.path}: ok (schema {lib.schema_version}, {count} papers"
+               f"{', full check' if full else ''})")
 
 
 @db.command("migrate")
