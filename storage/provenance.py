@@ -67,8 +67,13 @@ class FieldChange:
     old: Any
     new: Any
 
+    @property
+    def label(self) -> str:
+        """The name users see (``show --json``'s): ``url`` for the ``url_abs`` column."""
+        return "url" if self.name == "url_abs" else self.name
+
     def text(self) -> str:
-        return f"{self.name} {show_value(self.old)} -> {show_value(self.new)}"
+        return f"{self.label} {show_value(self.old)} -> {show_value(self.new)}"
 
 
 def show_value(value: Any, width: int = 40) -> str:
@@ -93,6 +98,6 @@ def describe(changes: list[FieldChange], kept: list[FieldChange]) -> str:
     """The merge report of one paper: each field changed, each of the user's fields a source
     disagreed with (kept), or ``no change``."""
     parts = [c.text() for c in changes]
-    parts += [f"kept your {c.name} {show_value(c.old)} (source: {show_value(c.new)})"
+    parts += [f"kept your {c.label} {show_value(c.old)} (source: {show_value(c.new)})"
               for c in kept]
     return ", ".join(parts) if parts else "no change"

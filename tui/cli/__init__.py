@@ -53,9 +53,10 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register(group: click.Group) -> None:
-    from tui.cli import bibtex, library, pull, search
+    from tui.cli import bibtex, edit, library, pull, search
 
     library.register(group)
+    edit.register(group)
     pull.register(group)
     bibtex.register(group)
     search.register(group)

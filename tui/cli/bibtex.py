@@ -225,7 +225,7 @@ def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool) ->
         else:
             out.merged += 1
             target = f"{file_key} into {paper.key}" if file_key != paper.key else paper.key
-            state = "no change" if result.outcome == "unchanged" else "updated"
+            state = result.describe()  # each field changed or kept, or "no change"
             verb = "would merge" if dry_run else "merged"
             out.lines.append(f"{verb} {target} ({_match_reason(record, paper)}): {state}")
     return out
