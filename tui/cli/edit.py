@@ -53,7 +53,7 @@ def edit(lib: Library, ref: str, sets: tuple[str, ...], accepts: tuple[str, ...]
         report = fields.set_fields(lib, ref, pairs)
     else:
         key, before = fields.edit_text(lib, ref)
-        if not sys.stdin.isatty():
+        if not _terminal():
             raise BadInput("no terminal to open $EDITOR in: use --set FIELD=VALUE")
         after = click.edit(before, extension=".toml")
         if after is None or not after.strip():
@@ -62,6 +62,10 @@ def edit(lib: Library, ref: str, sets: tuple[str, ...], accepts: tuple[str, ...]
         report = fields.apply_edit_text(lib, ref, before, after, where=f"{key} (edited)")
     for line in report.lines():
         click.echo(line)
+
+
+def _terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 # ---------------------------------------------------------------- show
@@ -85,10 +89,10 @@ def show_text(data: dict[str, Any]) -> str:
         text = _shown(value)
         if name in mine:
             text += "  (yours)"
-        lines.append(f"{label + ':':<12} {text}")
+        lines.append(f"{label + ':':<10} {text}")
         if name in disagree:
             theirs = disagree[name]
-            lines.append(f"{'':<12} {theirs['source']} says: {_shown(theirs['value'])} "
+            lines.append(f"{'':<10} {theirs['source']} says: {_shown(theirs['value'])} "
                          f"(papershelf edit {data['key']} --accept {name})")
 
     row("key", data["key"])
@@ -121,7 +125,7 @@ def show_text(data: dict[str, Any]) -> str:
     row("read", data["read_at"])
     for name in ("title", "abstract"):
         if name in disagree:
-            lines.append(f"{name + ':':<12} yours differs from {disagree[name]['source']}: "
+            lines.append(f"{name + ':':<10} yours differs from {disagree[name]['source']}: "
                          f"{_shown(disagree[name]['value'])} "
                          f"(papershelf edit {data['key']} --accept {name})")
     if data["abstract"]:
