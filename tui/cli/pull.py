@@ -475,7 +475,8 @@ def import_page(lib: Library, path: Path, *, resolve: bool, year: int | None = N
     try:
         page = parse_page(text, year=year)
     except PageError as error:
-        raise BadInput(f"{path}:{error.line}: {error}") from None
+        where = f"{path}:{error.line}" if error.line else f"{path}"
+        raise BadInput(f"{where}: {error}") from None
     if not page.entries:
         raise BadInput(f"{path}: no papers found (expected a Daily Papers page saved from the "
                        f"browser, or text copied from one)")
@@ -483,6 +484,8 @@ def import_page(lib: Library, path: Path, *, resolve: bool, year: int | None = N
     for line, why in page.skipped:
         err(f"{path}:{line}: skipped {why}")
         counts.failed += 1
+    for line, what in page.incomplete:  # imported, but without all its lines
+        err(f"{path}:{line}: {what}")
     title_only: set[int] = set()
     with lib.action(f"import page {path.name}") as session:
         for entry in page.entries:
