@@ -66,7 +66,7 @@ def find_paper(session: Session, *, ref: str | int) -> Paper:
     ``arXiv:`` prefix, as an arxiv.org link or as the arXiv DOI) or DOI (also as a doi.org
     link), tried in that order."""
     text = str(ref).strip()
-    paper = session.exec(select(Paper).where(Paper.key == text)).first()
+    paper = session.exec(select(Paper).where(col(Paper.key).in_({str(ref), text}))).first()
     if paper is None and text.isascii() and text.isdigit() and len(text) < 19:  # an SQLite int
         paper = session.get(Paper, int(text))
     if paper is None and text:
