@@ -11,6 +11,8 @@ import pytest
 
 from storage import migrations
 from tests.conftest import CliRunnerFn
+from tests.support.local_server import LocalServer, Reply
+from tests.tui.test_cli_pull import server  # noqa: F401  (the fixture: sources on 127.0.0.1)
 
 ARXIV_BIB = "arxiv/arxiv_bibtex_1706.03762.excerpt.bib"
 
@@ -240,3 +242,23 @@ def test_upgrading_a_library_makes_hand_added_fields_the_users(tmp_path: Path,
     r = cli("import", str(shared_fixtures / ARXIV_BIB), "--db", str(db), db=False)
     assert "kept your year 2017 (source: 2023)" in r.out
     assert cli("show", "1706.03762", "--json", "--db", str(db), db=False).json()["year"] == 2017
+
+
+def test_add_by_identifier_reports_the_fields_it_kept(cli: CliRunnerFn, server: LocalServer,
+                                                      shared_fixtures: Path) -> None:
+    """`add ID` of a paper added by hand: the real arXiv answer fills what is empty and leaves
+    the hand-typed year, and the report says so."""
+    title = ("Frequency of Hot Jupiters and Very Hot Jupiters from the OGLE-III Transit Surveys "
+             "Toward the Galactic Bulge and Carina")
+    cli("add", "--title", title, "--arxiv", "astro-ph/0601001", "--year", "2005")
+    key = cli("show", "astro-ph/0601001", "--json").json()["key"]
+    atom = shared_fixtures / "arxiv" / "arxivpy_id_astro-ph_0601001_s0_m100_3150dca9dc76.atom.xml"
+    server.add("/api/query", Reply.raw(atom.read_bytes(), "application/atom+xml"))
+    r = cli("add", "astro-ph/0601001v1")
+    assert r.code == 0, r.err
+    line = r.out.splitlines()[0]
+    assert line.startswith(f"astro-ph/0601001v1: updated {key} ({title}): ")
+    assert "kept your year 2005 (source: 2006)" in line and "authors (none) -> " in line
+    paper = cli("show", key, "--json").json()
+    assert paper["year"] == 2005 and paper["authors"] and paper["published"] == "2006-01-02"
+    assert paper["source_values"]["year"] == {"value": 2006, "source": "arxiv"}

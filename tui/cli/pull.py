@@ -615,6 +615,7 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
     counts = pulls.Counts()
     good = [(text, r) for text, r in fetched if isinstance(r, PaperRecord)]
     merged: dict[str, tuple[str, dict[str, Any]]] = {}
+    changed: dict[str, str] = {}  # what each merge did, field by field
     if good:
         label = " ".join(identifiers)
         with lib.action(f"add {label[:80]}") as session:
@@ -623,6 +624,7 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
                 if tags:
                     ops.change_tags(session, paper=merge.paper, add=tags)
                 merged[text] = (merge.outcome, ops.paper_dict(session, paper=merge.paper))
+                changed[text] = merge.describe()
     for text, result in fetched:
         if isinstance(result, PapershelfError):
             failures.append(result)
@@ -638,7 +640,8 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
         if not as_json:
             word = {"new": "added", "updated": "updated", "unchanged": "already in the library:"
                     }[outcome]
-            click.echo(f"{text}: {word} {data['key']} ({data['title']})")
+            detail = f": {changed[text]}" if changed[text] not in ("new", "no change") else ""
+            click.echo(f"{text}: {word} {data['key']} ({data['title']}){detail}")
     if as_json:
         echo_json(reports)
     elif len(identifiers) > 1:
