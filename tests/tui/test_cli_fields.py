@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import reader.arxiv
 from storage import migrations
 from tests.conftest import CliRunnerFn
-from tests.support.local_server import LocalServer, Reply
-from tests.tui.test_cli_pull import server  # noqa: F401  (the fixture: sources on 127.0.0.1)
+from tests.support.local_server import LocalServer, Reply, local_server
 
 ARXIV_BIB = "arxiv/arxiv_bibtex_1706.03762.excerpt.bib"
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[LocalServer]:
+    """Every source on 127.0.0.1 (as in test_cli_pull.py)."""
+    config = tmp_path / "config.toml"
+    config.write_text("[sources]\n")
+    with local_server() as srv:
+        monkeypatch.setenv("PAPERSHELF_CONFIG", str(config))
+        for var in ("PAPERSHELF_HF_URL", "PAPERSHELF_ARXIV_URL", "PAPERSHELF_DOI_URL"):
+            monkeypatch.setenv(var, srv.url)
+        monkeypatch.setattr(reader.arxiv, "INTERVAL", 0.0)
+        yield srv
 
 
 def _add_attention(cli: CliRunnerFn) -> None:
