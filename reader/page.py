@@ -168,7 +168,9 @@ def _page_date(m: re.Match[str], year: int | None, today: date) -> date | None:
     return None
 
 
-_BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
+# A BibTeX entry's head (``@article{key,``) or one of its commands (``@string{``).
+_BIBTEX_ENTRY = re.compile(r"^\s*@\s*(?:[A-Za-z]+\s*[{(]\s*[^\s,{}()]*\s*,|(?:string|comment|"
+                           r"preamble)\s*[{(])", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass

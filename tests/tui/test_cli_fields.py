@@ -276,3 +276,30 @@ def test_add_by_identifier_reports_the_fields_it_kept(cli: CliRunnerFn, server: 
     paper = cli("show", key, "--json").json()
     assert paper["year"] == 2005 and paper["authors"] and paper["published"] == "2006-01-02"
     assert paper["source_values"]["year"] == {"value": 2006, "source": "arxiv"}
+
+
+def test_the_field_editor_rows_for_the_app(cli: CliRunnerFn, db_path: Path,
+                                           shared_fixtures: Path) -> None:
+    """What the app's field editor gets (tui.services.fields.field_rows) and saves through
+    (set_fields): the same rules as the command."""
+    from storage.db import open_library
+    from tui.services import fields
+
+    _add_attention(cli)
+    cli("import", str(shared_fixtures / ARXIV_BIB))
+    lib = open_library(db_path)
+    try:
+        rows = {row.name: row for row in fields.field_rows(lib, "vaswani2017attention")}
+        assert list(rows)[:4] == ["title", "authors", "year", "published"]
+        year = rows["year"]
+        assert (year.text, year.yours, year.source_text, year.source) == (
+            "2017", True, "2023", "bibtex")
+        assert (rows["entry_type"].text, rows["entry_type"].yours) == ("misc", False)
+        assert rows["venue"].text == "" and rows["venue"].source_text is None
+        with pytest.raises(Exception, match="^year: '20x7' is not a year"):
+            fields.set_fields(lib, "vaswani2017attention", [("venue", "X"), ("year", "20x7")])
+        report = fields.set_fields(lib, "vaswani2017attention", [("venue", "NeurIPS")])
+        assert report.lines() == ["vaswani2017attention: venue (none) -> NeurIPS"]
+    finally:
+        lib.close()
+    assert cli("show", "vaswani2017attention", "--json").json()["venue"] == "NeurIPS"

@@ -182,6 +182,50 @@ def detail(session: Any, paper: Any) -> dict[str, Any]:
     }
 
 
+@dataclass
+class FieldRow:
+    """One row of a field editor (the app's form): the field, its value as text to edit, whether
+    it is the user's, and what a source says instead (``None`` when no source disagrees)."""
+
+    name: str  # display name, as set_fields takes it
+    text: str  # authors joined with "; ", dates ISO, "" when empty
+    yours: bool
+    source_text: str | None = None
+    source: str | None = None
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def field_rows(lib: Library, ref: str) -> list[FieldRow]:
+    """The rows of a field editor for paper ``ref``: every editable field (empty ones too),
+    then the imported entry's other fields. Save with ``set_fields(lib, ref, [(row.name,
+    new_text), ...])`` for the rows whose text changed (one undo step; ``BadInput`` names
+    the field of a bad value, and nothing is saved)."""
+    with lib.read() as session:
+        paper = ops.find_paper(session, ref=ref)
+        mine = set(paper.user_fields or [])
+        theirs = {d.name: d for d in disagreements_of(session, paper)}
+        names = list(FIELDS.values()) + [
+            n for n in (paper.extra_fields or {}) if is_plain_extra(n) and n not in _NOT_EXTRA]
+        rows = []
+        for stored in names:
+            shown = display_name(stored)
+            other = theirs.get(shown)
+            rows.append(FieldRow(
+                shown, _as_text(fieldedit.field_value(session, paper=paper, name=stored)),
+                stored in mine, _as_text(other.theirs) if other else None,
+                other.source if other else None))
+        return rows
+
+
 # ---------------------------------------------------------------- changing fields
 
 
@@ -338,5 +382,5 @@ def apply_edit_text(lib: Library, ref: str, before: str, after: str,
     return set_fields(lib, ref, checked, description=f"edit {key}")
 
 
-__all__ = ["COLUMN_FIELDS", "EditReport", "accept", "apply_edit_text", "detail",
-           "edit_text", "parse_edit_text", "set_fields"]
+__all__ = ["COLUMN_FIELDS", "EditReport", "FieldRow", "accept", "apply_edit_text", "detail",
+           "edit_text", "field_rows", "parse_edit_text", "set_fields"]
