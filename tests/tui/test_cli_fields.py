@@ -72,6 +72,13 @@ def test_an_import_never_overwrites_what_the_user_typed(cli: CliRunnerFn,
     assert "year" not in paper["source_values"]
     assert cli("undo").out == "undid: accept year for 1706.03762\n"
     assert cli("show", "vaswani2017attention", "--json").json()["year"] == 2017
+    # A field the user cleared stays cleared; show says what the source has.
+    cli("edit", "vaswani2017attention", "--set", "url=")
+    assert "kept your url (none) (source: https://arxiv.org/abs/1706.03762)" in cli(
+        "import", str(bib)).out.splitlines()[0]
+    text = cli("show", "vaswani2017attention").out
+    assert ("url:       (none)  (yours)\n           bibtex says: https://arxiv.org/abs/1706.03762 "
+            "(papershelf edit vaswani2017attention --accept url)") in text
     nothing = cli("edit", "vaswani2017attention", "--accept", "venue")
     assert (nothing.code, nothing.err) == (
         2, "papershelf: venue: no source disagrees with your value, nothing to accept\n")

@@ -85,7 +85,9 @@ def show_text(data: dict[str, Any]) -> str:
 
     def row(label: str, value: Any, name: str | None = None) -> None:
         if value in (None, "", []):
-            return
+            if name not in disagree:
+                return
+            value = "(none)"  # cleared by the user, and a source has one
         text = _shown(value)
         if name in mine:
             text += "  (yours)"
@@ -106,7 +108,9 @@ def show_text(data: dict[str, Any]) -> str:
                                         and data["arxiv_version"] else "")
     row("arXiv", arxiv, "arxiv_id")
     row("DOI", data["doi"], "doi")
-    row("url", data["url"], "url")
+    # The paper's link (arXiv's or doi.org's when it has none of its own); the user's own value
+    # when the field is theirs.
+    row("url", data.get("fields", {}).get("url") if "url" in mine else data["url"], "url")
     row("pdf", data["url_pdf"], "url_pdf")
     row("code", data["url_code"], "url_code")
     row("project", data["url_project"], "url_project")
