@@ -51,11 +51,13 @@ class SavedPage:
     kind: Literal["html", "text"]
     entries: list[PageEntry] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    # Papers read without all their lines (copied text: no date, no "N authors"): (line, what)
+    incomplete: list[tuple[int, str]] = field(default_factory=list)
     day: date | None = None  # the page's day, for a daily page
 
 
 class PageError(ValueError):
-    """A page that cannot be read; ``line`` says where."""
+    """A page that cannot be read; ``line`` says where (0: the whole text)."""
 
     def __init__(self, message: str, line: int = 1) -> None:
         super().__init__(message)
@@ -166,45 +168,111 @@ def _page_date(m: re.Match[str], year: int | None, today: date) -> date | None:
     return None
 
 
-def parse_page_text(text: str, *, year: int | None = None,
-                    today: date | None = None) -> SavedPage:
-    """Papers from text copied off a Daily Papers page (see the module docstring).
+# A BibTeX entry's head (``@article{key,``) or one of its commands (``@string{``).
+_BIBTEX_ENTRY = re.compile(r"^\s*@\s*(?:[A-Za-z]+\s*[{(]\s*[^\s,{}()]*\s*,|(?:string|comment|"
+                           r"preamble)\s*[{(])", re.MULTILINE | re.IGNORECASE)
 
-    ``year`` is the year for dates written without one (default: this year, or last year
-    when the date would otherwise be in the future).
-    """
-    today = today or date.today()
-    page = SavedPage(kind="text")
-    card: list[tuple[int, str]] = []
+
+@dataclass
+class _Card:
+    lines: list[tuple[int, str]] = field(default_factory=list)
     authors: int | None = None
-    cards: list[tuple[list[tuple[int, str]], int | None, date | None, int]] = []
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    authors_at: int | None = None  # index in ``lines`` where the "N authors" line came
+    when: date | None = None
+    dated: bool = False  # ended by a date line (a real date or not)
+    end: int = 0  # the line number that ended it
+
+    def has_abstract(self) -> bool:
+        return any(i >= 1 and _long(text) for i, (_n, text) in enumerate(self.lines))
+
+
+def _long(text: str) -> bool:
+    return len(text.split()) >= PARAGRAPH_WORDS
+
+
+def _segment(lines: list[str], page: SavedPage, year: int | None,
+             today: date) -> list[_Card]:
+    """The text's lines cut into cards. A card ends at its date line; a card whose date (or
+    author) line is missing ends where the next one visibly starts: a second title and
+    abstract, or a second "N authors" line, so it never absorbs the next card."""
+    cards: list[_Card] = []
+    card = _Card()
     for number, raw in enumerate(lines, start=1):
         line = " ".join(raw.replace("\u00a0", " ").split())
         if not line or NOISE_LINE.match(line):
             continue
         m_authors = AUTHORS_LINE.match(line)
         if m_authors:
-            authors = int(m_authors.group("n"))
+            if card.authors is not None:
+                # The card before had no date line: it ends at its own author line.
+                split = (card.authors_at or 0)
+                done = _Card(card.lines[:split], card.authors, split, None, False, number)
+                cards.append(done)
+                card = _Card(card.lines[split:])
+            card.authors = int(m_authors.group("n"))
+            card.authors_at = len(card.lines)
             continue
         m_date = DATE_LINE.match(line)
         if m_date:
             when = _page_date(m_date, year, today)
             if when is None:
                 page.skipped.append((number, f"{line!r} is not a real date"))
-            cards.append((card, authors, when, number))
-            card, authors = [], None
+            card.when, card.dated, card.end = when, True, number
+            cards.append(card)
+            card = _Card()
             continue
-        card.append((number, line))
-    if card:
-        cards.append((card, authors, None, len(lines)))
-    for index, (lines_, count, when, end) in enumerate(cards):
-        entry = _card(lines_, count, when)
+        if _long(line) and card.has_abstract() and card.lines and not _long(card.lines[-1][1]):
+            # A second title and abstract: the card before had neither author nor date line.
+            title = card.lines.pop()
+            cards.append(_Card(card.lines, card.authors, card.authors_at, None, False,
+                               title[0]))
+            card = _Card([title])
+        card.lines.append((number, line))
+    if card.lines or card.authors is not None:
+        card.end = len(lines)
+        cards.append(card)
+    return cards
+
+
+def looks_like_bibtex(text: str) -> bool:
+    return bool(_BIBTEX_ENTRY.search(text))
+
+
+def parse_page_text(text: str, *, year: int | None = None,
+                    today: date | None = None) -> SavedPage:
+    """Papers from text copied off a Daily Papers page (see the module docstring).
+
+    ``year`` is the year for dates written without one (default: this year, or last year
+    when the date would otherwise be in the future). A card read without its date or its
+    "N authors" line is imported and listed in ``page.incomplete``. Text with neither date
+    nor "N authors" lines, or a BibTeX file, is not a Daily Papers page: ``PageError``.
+    """
+    today = today or date.today()
+    page = SavedPage(kind="text")
+    if looks_like_bibtex(text):
+        m = _BIBTEX_ENTRY.search(text)
+        line = text.count("\n", 0, m.start()) + 1 if m else 1
+        raise PageError("this is a BibTeX file, not a Daily Papers page (import it with "
+                        "papershelf import FILE)", line)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cards = _segment(lines, page, year, today)
+    if not any(c.dated or c.authors is not None for c in cards):
+        raise PageError("no papers found: not a Daily Papers page (no \"N authors\" or date "
+                        "lines; save the page huggingface.co/papers from the browser, or copy "
+                        "its text)", 0)
+    for index, card in enumerate(cards):
+        entry = _card(card.lines, card.authors, card.when)
         if entry is not None:
             page.entries.append(entry)
-        elif lines_ and 0 < index < len(cards) - 1:
-            page.skipped.append((lines_[0][0], f"lines {lines_[0][0]}-{end}: no title and "
-                                               f"abstract found before the date line"))
+            missing = [what for what, gone in (("date", not card.dated),
+                                               ("author line", card.authors is None)) if gone]
+            if missing:
+                page.incomplete.append(
+                    (entry.line, f"no {' and no '.join(missing)} for \"{entry.record.title}\""))
+        elif card.lines and 0 < index < len(cards) - 1:
+            first = card.lines[0][0]
+            page.skipped.append((first, f"lines {first}-{card.end}: no title and "
+                                        f"abstract found before the date line"))
     return page
 
 

@@ -4,6 +4,7 @@ a database of the previous version and upgrades it."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -272,8 +273,36 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {body}")
 
 
+# ---------------------------------------------------------------- v3: field provenance
+# Two JSON columns on paper (see storage.provenance): ``user_fields``, the names of the fields the
+# user set (a source never overwrites them), and ``source_values``, a source's value for one of
+# them when it disagreed. Upgrading: a paper added by hand (source 'manual') keeps every field it
+# has as the user's; the fields of pulled and imported papers count as their source's. The field
+# list is frozen with schema 3.
+
+V3_FIELDS = ("title", "year", "published", "entry_type", "venue", "doi", "arxiv_id", "abstract",
+             "url_abs", "url_pdf", "url_code", "url_project")
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE paper ADD COLUMN user_fields JSON NOT NULL DEFAULT '[]'")
+    conn.execute("ALTER TABLE paper ADD COLUMN source_values JSON NOT NULL DEFAULT '{}'")
+    cols = ", ".join(V3_FIELDS)
+    rows = conn.execute(
+        f"SELECT id, {cols}, EXISTS (SELECT 1 FROM paper_author a WHERE a.paper_id = paper.id) "
+        f"FROM paper WHERE source = 'manual'").fetchall()
+    for row in rows:
+        names = [name for name, value in zip(V3_FIELDS, row[1:-1], strict=True)
+                 if value is not None and value != ""]
+        if row[-1]:
+            names.append("authors")
+        if names:
+            conn.execute("UPDATE paper SET user_fields = ? WHERE id = ?",
+                         (json.dumps(sorted(names)), row[0]))
+
+
 # MIGRATIONS[i] brings a database from version i to version i + 1.
-MIGRATIONS: list[Step] = [_v1, _v2]
+MIGRATIONS: list[Step] = [_v1, _v2, _v3]
 
 
 def latest_version() -> int:

@@ -43,6 +43,11 @@ class Paper(SQLModel, table=True):
     ai_keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str = "manual"
     extra_fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Field provenance (see storage.provenance): the fields the user set, and what a source said
+    # when it disagreed with one of them.
+    user_fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source_values: dict[str, Any] = Field(default_factory=dict,
+                                          sa_column=Column(JSON, nullable=False))
     status: str = "inbox"
     starred: bool = False
     rating: int | None = None

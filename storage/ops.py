@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,11 +16,12 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
-from reader.record import PaperRecord, split_arxiv_id
+from reader.record import PaperRecord, normalise_doi, split_arxiv_id
 from storage.db import utcnow
 from storage.errors import UnknownNote, UnknownPaper
 from storage.keys import base_key, check_key, unique_key
 from storage.models import STATUSES, FeedEntry, Note, Paper, PaperAuthor, PaperTag, Tag
+from storage.provenance import COLUMN_FIELDS, FieldChange, describe, empty, is_plain_extra, to_json
 from storage.text import last_name, normalise_title
 
 # Fields a source may set or refresh. The user's own fields (status, star, rating, key, tags,
@@ -39,24 +41,49 @@ class MergeResult:
     outcome: Outcome
     # Set when the record came with a key (an imported entry) that another paper already has.
     wanted_key: str | None = None
+    # The fields the merge changed, and the user's fields the record disagreed with (left as
+    # they are; the record's values are kept in the paper's ``source_values``).
+    changes: list[FieldChange] = dataclasses.field(default_factory=list)
+    kept: list[FieldChange] = dataclasses.field(default_factory=list)
 
     @property
     def key_changed(self) -> bool:
         return self.wanted_key is not None and self.wanted_key != self.paper.key
+
+    def describe(self) -> str:
+        """What the merge did to the paper, field by field: ``year 2017 -> 2023``, ``kept your
+        year 2017 (source: 2023)``, or ``no change``."""
+        if self.outcome == "new":
+            return "new"
+        return describe(self.changes, self.kept)
 
 
 # ---------------------------------------------------------------- finding papers
 
 
 def find_paper(session: Session, *, ref: str | int) -> Paper:
-    """A paper by citation key or numeric id."""
+    """A paper by citation key, numeric id, arXiv id (any version, old style too, with an
+    ``arXiv:`` prefix, as an arxiv.org link or as the arXiv DOI) or DOI (also as a doi.org
+    link), tried in that order."""
     text = str(ref).strip()
-    paper = session.exec(select(Paper).where(Paper.key == text)).first()
+    paper = session.exec(select(Paper).where(col(Paper.key).in_({str(ref), text}))).first()
     if paper is None and text.isascii() and text.isdigit() and len(text) < 19:  # an SQLite int
         paper = session.get(Paper, int(text))
+    if paper is None and text:
+        arxiv = split_arxiv_id(_ARXIV_LINK.sub("", text).removesuffix(".pdf"))
+        if arxiv is not None:
+            paper = session.exec(select(Paper).where(Paper.arxiv_id == arxiv[0])).first()
+        if paper is None:
+            doi = normalise_doi(text)
+            if doi and doi.startswith("10."):
+                paper = session.exec(select(Paper).where(Paper.doi == doi)).first()
     if paper is None:
         raise UnknownPaper(text)
     return paper
+
+
+_ARXIV_LINK = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/",
+                         re.IGNORECASE)
 
 
 def find_match(session: Session, *, record: PaperRecord) -> Paper | None:
@@ -147,11 +174,14 @@ def _set_authors(session: Session, *, paper_id: int, authors: Sequence[str]) -> 
 
 
 def merge_record(
-    session: Session, *, record: PaperRecord, status: str = "inbox", now: datetime | None = None
+    session: Session, *, record: PaperRecord, status: str = "inbox", now: datetime | None = None,
+    by_user: bool = False,
 ) -> MergeResult:
     """Bring ``record`` into the library: refresh the matching paper's source fields, or add a
     new paper with a fresh key. Tags, notes, status, star, rating and key of an existing paper
-    are never touched."""
+    are never touched, nor are the fields the user set (see :mod:`storage.provenance`).
+    ``by_user``: the record is what the user typed (``add --title``): its fields become the
+    user's."""
     if not record.title:
         raise BadInput("a paper needs a title")
     if status not in STATUSES:
@@ -159,63 +189,135 @@ def merge_record(
     now = now or utcnow()
     paper = find_match(session, record=record)
     if paper is None:
-        return _insert(session, record=record, status=status, now=now)
-    return refresh_paper(session, paper=paper, record=record, now=now)
+        return _insert(session, record=record, status=status, now=now, by_user=by_user)
+    return refresh_paper(session, paper=paper, record=record, now=now, by_user=by_user)
 
 
 def _identity_taken(session: Session, name: str, value: Any) -> bool:
     return session.exec(select(Paper.id).where(getattr(Paper, name) == value)).first() is not None
 
 
+def user_fields_of(record: PaperRecord) -> list[str]:
+    """The fields a record typed by the user sets (they become the user's)."""
+    names = [name for name in COLUMN_FIELDS if not empty(getattr(record, name))]
+    names += [name for name, value in record.extra_fields.items()
+              if is_plain_extra(name) and not empty(value)]
+    return sorted(names)
+
+
 def refresh_paper(
     session: Session, *, paper: Paper, record: PaperRecord, now: datetime | None = None,
     have: list[str] | None = None, identity_taken: Callable[[str, Any], bool] | None = None,
+    by_user: bool = False,
 ) -> MergeResult:
     """Refresh ``paper``'s source fields from ``record`` (the second half of
     :func:`merge_record`, for a caller that already knows which paper ``record`` is).
-    ``have`` (the paper's authors) and ``identity_taken`` spare queries in batch merges."""
+    ``have`` (the paper's authors) and ``identity_taken`` spare queries in batch merges.
+
+    Empty fields are filled and the source's fields refreshed; a field the user set is left as
+    it is and, when the record disagrees, the record's value is kept in ``source_values`` (the
+    result's ``kept``). With ``by_user`` the record is the user's: its fields replace what is
+    there and become the user's."""
     now = now or utcnow()
     taken = identity_taken or (lambda name, value: _identity_taken(session, name, value))
+    user = set(paper.user_fields or [])
+    pending = dict(paper.source_values or {})
+    changes: list[FieldChange] = []
+    kept: list[FieldChange] = []
     changed = False
+
+    def disagree(name: str, current: Any, value: Any) -> None:
+        entry = {"value": to_json(value), "source": record.source}
+        if pending.get(name) != entry:
+            pending[name] = entry
+        kept.append(FieldChange(name, current, value))
+
     for name in SOURCE_FIELDS:
         value = getattr(record, name)
         if value is None or value == [] or value == "":
             continue
         current = getattr(paper, name)
+        if current == value:
+            pending.pop(name, None)  # the source agrees with the user now
+            if by_user and name in COLUMN_FIELDS:
+                user.add(name)
+            continue
         if name == "arxiv_version" and current is not None and value < current:
             continue
-        if name in ("arxiv_id", "doi") and current != value:
+        if name in user and not by_user:
+            disagree(name, current, value)
+            continue
+        if name in ("arxiv_id", "doi"):
             if current is not None:
                 continue  # identity fields are filled, never replaced
             if taken(name, value):
                 continue
-        if current != value:
-            setattr(paper, name, value)
-            changed = True
-    if record.title and normalise_title(record.title) != paper.title_norm:
-        paper.title_norm = normalise_title(record.title)
+        setattr(paper, name, value)
+        changed = True
+        if name in COLUMN_FIELDS:
+            changes.append(FieldChange(name, current, value))
+            pending.pop(name, None)
+            if by_user:
+                user.add(name)
+    if paper.title and normalise_title(paper.title) != paper.title_norm:
+        paper.title_norm = normalise_title(paper.title)
         changed = True
     if record.extra_fields:
         extra = dict(paper.extra_fields or {})
         for k, v in record.extra_fields.items():
-            if extra.get(k) != v:
-                extra[k] = v
-                changed = True
+            plain = is_plain_extra(k)
+            if extra.get(k) == v:
+                if plain:
+                    pending.pop(k, None)
+                    if by_user:
+                        user.add(k)
+                continue
+            if plain and k in user and not by_user:
+                disagree(k, extra.get(k), v)
+                continue
+            if plain:
+                changes.append(FieldChange(k, extra.get(k), v))
+                pending.pop(k, None)
+                if by_user:
+                    user.add(k)
+            extra[k] = v
+            changed = True
         paper.extra_fields = extra
     if have is None:
         have = authors_of(session, paper_id=_id(paper))
-    if record.authors and have != list(record.authors) and len(record.authors) >= len(have):
-        # A shorter list (a hand-typed first author, "and others") never replaces a fuller one.
-        _set_authors(session, paper_id=_id(paper), authors=record.authors)
-        changed = True
+    if record.authors and have != list(record.authors):
+        if "authors" in user and not by_user:
+            disagree("authors", have, list(record.authors))
+        elif by_user or len(record.authors) >= len(have):
+            # A shorter list from a source (a page's first author, "and others") never
+            # replaces a fuller one.
+            _set_authors(session, paper_id=_id(paper), authors=record.authors)
+            changes.append(FieldChange("authors", list(have), list(record.authors)))
+            pending.pop("authors", None)
+            changed = True
+            if by_user:
+                user.add("authors")
+    elif record.authors:
+        pending.pop("authors", None)
+        if by_user:
+            user.add("authors")
+    bookkeeping = False
+    if sorted(user) != sorted(paper.user_fields or []):
+        paper.user_fields = sorted(user)
+        bookkeeping = True
+    if pending != (paper.source_values or {}):
+        paper.source_values = pending
+        bookkeeping = True
     if changed:
         paper.modified = now
+    if changed or bookkeeping:
         session.add(paper)
         session.flush()
-    return MergeResult(paper, "updated" if changed else "unchanged")
+    return MergeResult(paper, "updated" if changed else "unchanged", changes=changes, kept=kept)
 
 
-def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime) -> MergeResult:
+def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime,
+            by_user: bool = False) -> MergeResult:
     wanted: str | None = None
     if record.key and check_key(record.key) is None:
         wanted = record.key
@@ -233,6 +335,8 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
         title_norm=normalise_title(record.title),
         source=record.source,
         extra_fields=dict(record.extra_fields),
+        user_fields=user_fields_of(record) if by_user else [],
+        source_values={},
         status=status,
         added=now,
         modified=now,
@@ -414,7 +518,8 @@ def merge_records(
         next_id += 1
         pending_papers.append(dict(
             values, id=new_id, key=key, title_norm=norm, source=record.source,
-            extra_fields=dict(record.extra_fields), status=status, starred=False, rating=None,
+            extra_fields=dict(record.extra_fields), user_fields=[], source_values={},
+            status=status, starred=False, rating=None,
             added=now, modified=now, read_at=now if status == "read" else None))
         pending_authors.extend({"paper_id": new_id, "position": i, "name": name}
                                for i, name in enumerate(record.authors))

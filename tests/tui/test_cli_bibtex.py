@@ -230,16 +230,23 @@ def test_import_merges_with_papers_already_there_and_reports_key_clashes(
     r = shelf("import", str(bib))
     assert (r.code, r.err) == (0, "")
     assert r.out.splitlines() == [
-        "merged attention into vaswani2017attention (same arXiv id 1706.03762): updated",
+        # Each field changed is named; the authors typed by hand (add --author) stay.
+        "merged attention into vaswani2017attention (same arXiv id 1706.03762): venue (none) -> "
+        "NeurIPS, entry_type (none) -> article, kept your authors Ashish Vaswani; Noam Shazeer "
+        "(source: Ashish Vaswani; Noam Shazeer; ... (3 in all))",
         "added bostrom2006securitya (the file's key 'bostrom2006security' is taken by another "
         "paper): Extending XP",
-        "merged resnet into he2016deep (same DOI 10.1109/cvpr.2016.90): updated",
+        "merged resnet into he2016deep (same DOI 10.1109/cvpr.2016.90): entry_type (none) -> "
+        "article",
         "added inner: Same Title",
-        "merged inner2 into inner (same title and first author): updated",
+        "merged inner2 into inner (same title and first author): title 'Same Title' -> "
+        "'Same title!'",
         f"{bib}: added 2, merged 3, skipped 0; new papers are 'queued'",
     ]
     vaswani = shelf("show", "vaswani2017attention", "--json").json()
-    assert vaswani["authors"] == ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"]
+    assert vaswani["authors"] == ["Ashish Vaswani", "Noam Shazeer"]  # the user's
+    assert vaswani["source_values"]["authors"] == {
+        "value": ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"], "source": "bibtex"}
     assert vaswani["tags"] == ["to-cite"] and vaswani["status"] == "queued"  # user's own kept
     assert shelf("show", "he2016deep", "--json").json()["status"] == "dismissed"
     assert len(shelf("list", "--all", "--json").json()) == 6
@@ -269,7 +276,10 @@ def test_import_dry_run_changes_nothing(shelf: CliRunnerFn) -> None:
     r = shelf("import", str(SAMPLE), "--dry-run")
     assert r.code == 1
     assert r.out.splitlines() == [
-        "would merge vaswani2017attention (same arXiv id 1706.03762): updated",
+        "would merge vaswani2017attention (same arXiv id 1706.03762): venue (none) -> "
+        "'Advances in Neural Information Processi…', entry_type (none) -> inproceedings, month "
+        "(none) -> dec, pages (none) -> 5998--6008, kept your authors Ashish Vaswani; Noam "
+        "Shazeer (source: Ashish Vaswani; Noam Shazeer; ... (8 in all))",
         "would add bostrom2006security: Extending XP Practices: $\\mathcal{O}(n)$ Costs & 50% "
         "Gains",
         "would add qwen2024report: The Qwen2.5 Technical Report",

@@ -17,6 +17,7 @@ from tui.cli.common import DB_HELP, err
 COMMANDS: dict[str, tuple[str, str]] = {
     'add': ('library', 'Add papers by arXiv id or URL, DOI or Hugging Face paper URL, or one by hand with --title (a paper already in the library is updated, not duplicated).'),
     'db': ('library', 'The library file: path, backup FILE, check, migrate.'),
+    'edit': ('edit', "Edit a paper's fields (title, authors, year, venue, entry type, DOI, ...)."),
     'export': ('bibtex', 'Export papers as BibTeX: by citation key or id, --tag, --status, --query or --all.'),
     'feed': ('pull', "What a day's feed held, most upvoted first, with your status for each paper."),
     'import': ('bibtex', "Import a .bib file: each entry is merged into the library (no duplicates; the file's keys are kept when free). Entries that cannot be read are reported with their line."),
@@ -29,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'resolve': ('pull', 'Fill in ids and authors of papers that have only a title (from copied page text).'),
     'rm': ('library', 'Remove papers with their notes and tags (`papershelf undo` brings them back).'),
     'search': ('search', 'Find papers: fuzzy words, "exact phrases" and qualifiers, best match first.'),
-    'show': ('library', 'Show one paper (by citation key or numeric id): every field, tags and notes.'),
+    'show': ('library', 'Show one paper (by citation key, id, arXiv id or DOI): every field, tags and notes.'),
     'star': ('library', 'Star papers.'),
     'status': ('library', 'Set the status of papers: inbox, queued, reading, read or dismissed.'),
     'tag': ('library', 'Add (+name) and remove (-name) tags on papers: papershelf tag KEY... +llm +to-cite -old.'),

@@ -111,36 +111,15 @@ def list_cmd(lib: Library, status_: str | None, tag_name: str | None, starred: b
 @click.option("--json", "as_json", is_flag=True, help="Print the paper as JSON.")
 @pass_library
 def show(lib: Library, ref: str, as_json: bool) -> None:
-    """Show one paper (by citation key or numeric id): every field, tags and notes."""
-    data = json_shapes.paper_json(reading.paper(lib, ref))
+    """Show one paper (by citation key, id, arXiv id or DOI): every field, tags and notes."""
+    from tui.cli.edit import show_text
+    from tui.services.fields import paper_with_fields
+
+    data = paper_with_fields(lib, ref)
     if as_json:
         echo_json(data)
         return
-    lines = [data["title"], ""]
-    fields = [
-        ("key", data["key"]), ("id", data["id"]), ("authors", "; ".join(data["authors"])),
-        ("year", data["year"]), ("published", data["published"]), ("venue", data["venue"]),
-        ("arXiv", (data["arxiv_id"] or "") + (f"v{data['arxiv_version']}"
-                                               if data["arxiv_version"] else "")),
-        ("DOI", data["doi"]), ("url", data["url"]), ("pdf", data["url_pdf"]),
-        ("code", data["url_code"]), ("project", data["url_project"]),
-        ("status", data["status"]), ("starred", "yes" if data["starred"] else "no"),
-        ("rating", data["rating"]), ("tags", ", ".join(data["tags"])),
-        ("upvotes", data["upvotes"]), ("added", data["added"]), ("read", data["read_at"]),
-    ]
-    for label, value in fields:
-        if value not in (None, "", []):
-            lines.append(f"{label + ':':<10} {value}")
-    if data["abstract"]:
-        lines += ["", "Abstract", data["abstract"]]
-    if data["ai_summary"]:
-        lines += ["", "AI summary", data["ai_summary"]]
-    for n in data["notes"]:
-        lines += ["", f"Note {n['id']} ({n['updated']})"]
-        if n["quote"]:
-            lines += ["> " + q for q in n["quote"].splitlines()]
-        lines.append(n["body"])
-    click.echo("\n".join(lines))
+    click.echo(show_text(data))
 
 
 class WordsCommand(click.Command):

@@ -134,6 +134,7 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
     report = AddReport()
     good = [(text, r) for text, r in fetched if isinstance(r, PaperRecord)]
     merged: dict[str, tuple[str, int]] = {}
+    changed: dict[str, str] = {}  # what each merge did, field by field
     details: dict[int, PaperDetail] = {}
     if good:
         label = " ".join(identifiers)
@@ -143,6 +144,7 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
                 if tags:
                     ops.change_tags(session, paper=merge.paper, add=tags)
                 merged[text] = (merge.outcome, merge.paper.id or 0)
+                changed[text] = merge.describe()
             session.flush()
             ids = [pid for _o, pid in merged.values()]
             details = {d.id: d for d in paper_details(session, paper_ids=ids)}
@@ -158,7 +160,8 @@ def add_identifiers(lib: Library, identifiers: Sequence[str], *, status: str = "
         paper = details[pid]
         report.counts.count(outcome, paper.key)
         report.results.append(Added(text, outcome, paper=paper))
-        report.lines.append(f"{text}: {_WORD[outcome]} {paper.key} ({paper.title})")
+        detail = f": {changed[text]}" if changed[text] not in ("new", "no change") else ""
+        report.lines.append(f"{text}: {_WORD[outcome]} {paper.key} ({paper.title}){detail}")
     if len(identifiers) > 1:
         report.lines.append(report.counts.summary())
     if failures:
@@ -178,7 +181,7 @@ def add_by_hand(lib: Library, record: PaperRecord, *, status: str = "queued",
     duplicated."""
     status = vocab.check_status(status)
     with lib.action(f"add {record.title[:60]}") as session:
-        result = ops.merge_record(session, record=record, status=status)
+        result = ops.merge_record(session, record=record, status=status, by_user=True)
         if tags:
             ops.change_tags(session, paper=result.paper, add=tags)
         session.flush()
@@ -187,5 +190,5 @@ def add_by_hand(lib: Library, record: PaperRecord, *, status: str = "queued",
     if result.outcome == "new":
         report.lines.append(f"added {paper.key}: {paper.title}")
     else:
-        report.lines.append(f"already in the library as {paper.key} ({result.outcome})")
+        report.lines.append(f"already in the library as {paper.key} ({result.describe()})")
     return report

@@ -84,7 +84,7 @@ def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool,
         else:
             out.merged += 1
             target = f"{file_key} into {paper.key}" if file_key != paper.key else paper.key
-            state = "no change" if result.outcome == "unchanged" else "updated"
+            state = result.describe()  # each field changed or kept, or "no change"
             verb = "would merge" if dry_run else "merged"
             out.lines.append(f"{verb} {target} ({_match_reason(record, paper)}): {state}")
 
@@ -156,7 +156,8 @@ def import_page(lib: Library, path: Path, *, resolve: bool = False, year: int | 
     try:
         page = parse_page(text, year=year)
     except PageError as error:
-        raise BadInput(f"{path}:{error.line}: {error}") from None
+        where = f"{path}:{error.line}" if error.line else f"{path}"
+        raise BadInput(f"{where}: {error}") from None
     if not page.entries:
         raise BadInput(f"{path}: no papers found (expected a Daily Papers page saved from the "
                        f"browser, or text copied from one)")
@@ -165,6 +166,8 @@ def import_page(lib: Library, path: Path, *, resolve: bool = False, year: int | 
     for line, why in page.skipped:
         report.problems.append(f"{path}:{line}: skipped {why}")
         counts.failed += 1
+    for line, what in page.incomplete:  # imported, but without all its lines
+        report.problems.append(f"{path}:{line}: {what}")  # said, but not a failure
     title_only: set[int] = set()
     with lib.action(f"import page {path.name}") as session:
         for entry in page.entries:

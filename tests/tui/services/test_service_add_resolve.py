@@ -45,7 +45,8 @@ def test_add_by_hand(lib: Library) -> None:
     assert report.lines == [f"added {report.paper.key}: A Hand Made Paper"]
     same = add_by_hand(lib, PaperRecord(title="A hand made paper", authors=["Ann Smith"],
                                         year=2020))
-    assert same.lines == [f"already in the library as {report.paper.key} (updated)"]
+    assert same.lines == [f"already in the library as {report.paper.key} "
+                          "(title 'A Hand Made Paper' -> 'A hand made paper')"]
     assert same.paper is not None and same.paper.id == report.paper.id  # not a duplicate
 
 
