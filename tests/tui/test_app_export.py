@@ -14,7 +14,7 @@ from textual.widgets import Input, TextArea
 
 from storage.views import View
 from tui.config import Config
-from tui.screens.dialogs import ExportDialog, PreviewScreen
+from tui.screens.dialogs import ConfirmDialog, ExportDialog, PreviewScreen
 
 TWO = ["yuan2024self", "tal2024lumiere"]  # the first two papers of the inbox
 
@@ -208,3 +208,29 @@ async def test_palette_exports_a_tag(sample, make_app, cli, tmp_path: Path):
     assert out.read_text(encoding="utf-8") == exported(cli, "--tag", "to-cite")
     assert sorted(entries(out.read_text(encoding="utf-8"))) == ["hu2021lora",
                                                                  "vaswani2017attention"]
+
+
+async def test_writing_onto_an_existing_file_asks_first(sample, make_app, cli, tmp_path: Path):
+    mine = tmp_path / "mine.bib"
+    own = "% my own bibliography\n@book{mine, title = {Mine}, year = {1999}}\n"
+    mine.write_text(own, encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "e", "tab")
+        app.screen.query_one("#export-path", Input).value = str(mine)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question.startswith(f"{mine} exists. Replace it?")
+        assert "Replace it?" in screen_text(app)
+        await press(pilot, "n")  # keep it
+        assert notes_of(app)[-1][2] == f"Nothing written: {mine} is as it was"
+        assert mine.read_text(encoding="utf-8") == own
+        assert not (tmp_path / "mine.bib.bak").exists()
+        await press(pilot, "e", "tab")
+        app.screen.query_one("#export-path", Input).value = str(mine)
+        await press(pilot, "enter", "y")  # replace it
+        assert notes_of(app)[-1][:2] == ("information", "Exported")
+    assert (tmp_path / "mine.bib.bak").read_text(encoding="utf-8") == own
+    cli("export", "yuan2024self", "-o", str(tmp_path / "by-cli.bib"))
+    assert mine.read_bytes() == (tmp_path / "by-cli.bib").read_bytes()

@@ -10,6 +10,7 @@ A flow runs on the UI thread and waits for its dialog; a read it needs first run
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, cast
@@ -290,8 +291,19 @@ class PaperScreen(Screen[None]):
 
         request = await self.app.push_screen_wait(
             ExportDialog(ids, config=self.shelf.config, what=what))
-        if request is not None:
-            self.run_export(request)
+        if request is None:
+            return
+        if request.target == "file" and request.path is not None and request.path.exists():
+            from tui.screens.dialogs import ConfirmDialog
+
+            question = (f"{request.path} exists. Replace it? (The old file is kept as "
+                        f"{request.path.name}.bak; to add to it instead, merge into it.)")
+            if not await self.app.push_screen_wait(
+                    ConfirmDialog(question, yes="Replace", no="Keep it")):
+                self.notify(f"Nothing written: {request.path} is as it was", timeout=4)
+                return
+            request = dataclasses.replace(request, force=True)
+        self.run_export(request)
 
     @work(group="export", exit_on_error=False)
     async def run_export(self, request: ExportRequest) -> None:
