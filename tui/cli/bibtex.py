@@ -19,11 +19,10 @@ from exports.bibtex_in import BibParse, read_bibtex_file
 from exports.bibtex_out import STYLES, ExportItem, Style, export_bibtex
 from exports.merge import merge_into, write_new
 from reader.errors import BadInput, PapershelfError
-from reader.record import PaperRecord, split_arxiv_id
 from storage import ops
+from storage.aliases import aliases_by_paper, file_key_problem
 from storage.db import Library
-from storage.keys import check_key
-from storage.models import STATUSES, Paper
+from storage.models import STATUSES
 from storage.search import search_papers
 from tui.cli.common import err, pass_library
 
@@ -99,10 +98,12 @@ def _items(session: Any, papers: list[tuple[int, str]], *, with_tags: bool,
         ids = [pid for pid, _ in batch]
         tags = ops.tags_by_paper(session, paper_ids=ids) if with_tags else {}
         notes = ops.notes_by_paper(session, paper_ids=ids) if with_notes else {}
+        aliases = aliases_by_paper(session, paper_ids=ids)
         parents: list[tuple[int, str]] = []
         for pid, record in zip(ids, ops.paper_records(session, paper_ids=ids), strict=True):
             items.append(ExportItem(record, tags=tags.get(pid, []),
-                                    notes=[_note_text(n.body, n.quote) for n in notes.get(pid, [])]))
+                                    notes=[_note_text(n.body, n.quote) for n in notes.get(pid, [])],
+                                    aliases=aliases.get(pid, [])))
             target = (record.extra_fields or {}).get("crossref", "").strip()
             if target and target.lower() not in keys:
                 try:
@@ -188,21 +189,11 @@ class _Outcome:
     lines: list[str] = field(default_factory=list)
     added: int = 0
     merged: int = 0
+    unchanged: int = 0
 
 
 class _DryRun(Exception):
     """Raised inside the transaction of a dry run so that it rolls back."""
-
-
-def _match_reason(record: PaperRecord, paper: Paper) -> str:
-    if record.arxiv_id and paper.arxiv_id == record.arxiv_id:
-        return f"same arXiv id {record.arxiv_id}"
-    if record.doi and paper.doi == record.doi:
-        return f"same DOI {record.doi}"
-    split = split_arxiv_id(record.doi) if record.doi else None
-    if split and paper.arxiv_id == split[0]:
-        return f"same arXiv id {split[0]}"
-    return "same title and first author"
 
 
 def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool) -> _Outcome:
@@ -219,15 +210,24 @@ def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool) ->
             if result.key_changed:
                 note = f" (the file's key {result.wanted_key!r} is taken by another paper)"
             elif file_key and paper.key != file_key:  # merge_record did not take it as a key
-                note = f" (not the file's key: {check_key(file_key)})"
+                note = f" (not the file's key: {file_key_problem(file_key)})"
             verb = "would add" if dry_run else "added"
             out.lines.append(f"{verb} {paper.key}{note}: {record.title}")
         else:
-            out.merged += 1
             target = f"{file_key} into {paper.key}" if file_key != paper.key else paper.key
-            state = "no change" if result.outcome == "unchanged" else "updated"
+            if result.outcome == "unchanged":
+                out.unchanged += 1
+                state = "no change"
+            else:
+                out.merged += 1
+                state = "updated"
+            if result.alias:
+                state += f"; {result.alias!r} kept as another key of {paper.key}"
             verb = "would merge" if dry_run else "merged"
-            out.lines.append(f"{verb} {target} ({_match_reason(record, paper)}): {state}")
+            out.lines.append(f"{verb} {target} ({result.reason}): {state}")
+        for other, reason in result.possible[:3]:
+            out.lines.append(f"{paper.key}: possible duplicate of {other}: {reason} "
+                             f"(kept apart; 'papershelf merge {other} {paper.key}' joins them)")
     return out
 
 
@@ -261,9 +261,11 @@ def _import(lib: Library, file: Path, parsed: BibParse, *, status: str,
 @click.option("--resolve", is_flag=True, help="With --page: look the papers up online.")
 @click.option("--year", type=click.IntRange(1991, 2100),
               help="With --page: year of dates written without one (default: this year).")
+@click.option("--encoding", metavar="NAME",
+              help="The .bib file's encoding when it is neither UTF-8 nor Latin-1 (e.g. gbk).")
 @pass_library
 def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, page: Path | None,
-               resolve: bool, year: int | None) -> int:
+               resolve: bool, year: int | None, encoding: str | None) -> int:
     """Import a .bib file: each entry is merged into the library (no duplicates; the file's
     keys are kept when free). Entries that cannot be read are reported with their line."""
     if page is not None:
@@ -278,7 +280,7 @@ def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, pag
     if file is None:
         raise click.UsageError("give the .bib FILE to import (or --page FILE)")
     with _bulk():
-        parsed = read_bibtex_file(file)
+        parsed = read_bibtex_file(file, encoding=encoding)
         outcome = _import(lib, file, parsed, status=status_.lower(), dry_run=dry_run)
     for line in outcome.lines:
         click.echo(line)
@@ -288,7 +290,8 @@ def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, pag
         err(f"{file}:{problem.line}: {problem.message}")
     verb = ("would add", "would merge", "would skip") if dry_run else ("added", "merged",
                                                                        "skipped")
-    summary = (f"{file}: {verb[0]} {outcome.added}, {verb[1]} {outcome.merged}, "
+    unchanged = f"unchanged {outcome.unchanged}, " if outcome.unchanged else ""
+    summary = (f"{file}: {verb[0]} {outcome.added}, {verb[1]} {outcome.merged}, {unchanged}"
                f"{verb[2]} {len(parsed.skipped)}")
     if dry_run:
         summary += " (dry run: nothing changed)"
