@@ -320,11 +320,11 @@ def export_entries(items: Iterable[ExportItem | PaperRecord], *, style: Style = 
     """The entries for ``items``. A paper with other keys (aliases) gets them in ``ids``
     (biblatex), or (classic BibTeX, which has no aliases) one more entry per alias, a copy
     under that key. crossref/xref/related naming an alias name the paper's key instead."""
-    items = [ExportItem(i) if isinstance(i, PaperRecord) else i for i in items]
+    wrapped = [ExportItem(i) if isinstance(i, PaperRecord) else i for i in items]
     entries: list[Entry] = []
     main_key: dict[str, str] = {}
-    exported = {i.record.key for i in items}
-    for item in items:
+    exported = {i.record.key for i in wrapped}
+    for item in wrapped:
         entry = build_entry(item, style=style, with_tags=with_tags, with_notes=with_notes)
         entries.append(entry)
         for alias in item.aliases:

@@ -53,12 +53,13 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register(group: click.Group) -> None:
-    from tui.cli import bibtex, library, pull, search
+    from tui.cli import bibtex, dupes, library, pull, search
 
     library.register(group)
     pull.register(group)
     bibtex.register(group)
     search.register(group)
+    dupes.register(group)
 
 
 def main(argv: list[str] | None = None) -> int:
