@@ -496,9 +496,11 @@ def _follow_keys(record: PaperRecord, renamed: dict[str, str]) -> PaperRecord:
     return dataclasses.replace(record, extra_fields=extra) if changed else record
 
 
-def _targets_first(records: Sequence[PaperRecord]) -> list[int]:
-    """The order to merge ``records`` in: entries other entries point to (crossref, xref,
-    related) first, so the keys they end up with are known when their children are merged."""
+def _targets_first(records: Sequence[PaperRecord], early: Callable[[int], bool]) -> list[int]:
+    """The order to merge ``records`` in: the file's order, except that entries other entries
+    point to (crossref, xref, related) whose key may not be kept (``early``: taken already, or
+    the entry may be a paper the library has) come first, so the keys they end up with are
+    known when their children are merged."""
     targets: set[str] = set()
     for record in records:
         for name in KEY_FIELDS:
@@ -507,7 +509,8 @@ def _targets_first(records: Sequence[PaperRecord]) -> list[int]:
                 targets.update(p.strip().lower() for p in value.split(",") if p.strip())
     if not targets:
         return list(range(len(records)))
-    first = [i for i, r in enumerate(records) if r.key and r.key.lower() in targets]
+    first = [i for i, r in enumerate(records)
+             if r.key and r.key.lower() in targets and early(i)]
     chosen = set(first)
     return first + [i for i in range(len(records)) if i not in chosen]
 
@@ -575,7 +578,11 @@ def merge_records(
     outcomes: dict[int, tuple[int, Outcome, str | None, list[tuple[str, str]]]] = {}
     updated: dict[int, MergeResult] = {}
     renamed: dict[str, str] = {}  # a file's key (lower case) -> the key its paper has
-    for i in _targets_first(records):
+    def early(i: int) -> bool:
+        key = records[i].key
+        return bool(key and key in index.keys) or bool(index.candidate_ids(records[i], norms[i]))
+
+    for i in _targets_first(records, early):
         record = _follow_keys(records[i], renamed)
         norm = norms[i]
         match = index.match(record, norm, authors_for)
