@@ -284,8 +284,10 @@ def fill_only(record: PaperRecord, paper: Paper | dict[str, Any], have: Sequence
         if now_value is not None and now_value != [] and now_value != "":
             values[name] = [] if name in ("categories", "ai_keywords") else None
     values["title"] = ""  # the title a paper has is never replaced by another entry's
-    return dataclasses.replace(record, **values, authors=[] if have else list(record.authors),
-                               extra_fields={})
+    # A fuller author list of the same work is taken (as a refresh takes it); a shorter or
+    # equal one never replaces the paper's.
+    authors = list(record.authors) if len(record.authors) > len(have) else []
+    return dataclasses.replace(record, **values, authors=authors, extra_fields={})
 
 
 def _identity_taken(session: Session, name: str, value: Any) -> bool:

@@ -82,7 +82,7 @@ def test_merge_matches_doi_then_title_authors_and_year(lib: Library) -> None:
     assert other_author.outcome == "new" and other_author.paper.id != a.paper.id
     assert other_author.paper.key == "goodfellow2015deep"
     assert other_author.possible == [
-        (a.paper.key, "same title, first authors Ian Goodfellow and Yann LeCun"),
+        (a.paper.key, "same title, first authors Ian Goodfellow and LeCun, Yann"),
         ("lecundeep", "same title, first authors Ian Goodfellow and Yann LeCun, years 2015 "
                       "and none")]
 
