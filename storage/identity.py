@@ -7,7 +7,8 @@ A record and a paper are **the same work** when
   preprint takes to be published (:data:`YEAR_GAP`), entry types of one family (an article is
   not a conference paper, a book chapter is not its book), and, for entries that are parts of
   something (chapters, conference papers), not two different titles (a chapter carrying its
-  book's DOI);
+  book's DOI), nor two different titles by different first authors (a DOI copied into the
+  wrong entry);
 * or, with no identifier in common, the normalised title, the authors (family names, in order;
   a list ending in ``others`` agrees with a longer one it starts), the year, the venue and the
   entry type family all agree. Entries without authors never merge on their title alone (a
@@ -130,7 +131,10 @@ def contradictions(rec: Described, paper: Described, *, by: str) -> list[str]:
         out.append(_years(rec.year, paper.year))
     if _families_differ(rec.entry_type, paper.entry_type):
         out.append(f"entry types {rec.entry_type} and {paper.entry_type}")
-    if by == "doi" and rec.title_norm != paper.title_norm and (
+    if by in ("doi", "arxiv") and rec.title_norm != paper.title_norm and rec.authors \
+            and paper.authors and last_name(rec.authors[0]) != last_name(paper.authors[0]):
+        out.append("titles and first authors differ")
+    elif by == "doi" and rec.title_norm != paper.title_norm and (
             family(rec.entry_type) in _PART_FAMILIES or family(paper.entry_type) in _PART_FAMILIES
             or (rec.pages and paper.pages
                 and norm_pages(rec.pages) != norm_pages(paper.pages))):

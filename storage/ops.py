@@ -222,7 +222,8 @@ def _keys_from(session: Session, base: str) -> set[str]:
     query rather than one per suffix tried."""
     pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base) + "*"
     return set(session.connection().exec_driver_sql(
-        "SELECT key FROM paper WHERE key GLOB ?", (pattern,)).scalars())
+        "SELECT key FROM paper WHERE key GLOB ? UNION "
+        "SELECT alias FROM paper_alias WHERE alias GLOB ?", (pattern, pattern)).scalars())
 
 
 # ---------------------------------------------------------------- merging records
@@ -252,7 +253,9 @@ def merge_record(
         if record.arxiv_id and _identity_taken(session, "arxiv_id", record.arxiv_id):
             # An entry's arXiv id that another work holds (a copied eprint): the id stays in the
             # entry's own fields, not in the paper's identity.
-            record = dataclasses.replace(record, arxiv_id=None, arxiv_version=None)
+            arxiv_doi = bool(record.doi and split_arxiv_id(record.doi))
+            record = dataclasses.replace(record, arxiv_id=None, arxiv_version=None,
+                                         doi=None if arxiv_doi else record.doi)
         result = _insert(session, record=record, status=status, now=now)
         result.possible = possible
         return result
@@ -344,7 +347,7 @@ def refresh_paper(
 
 def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime) -> MergeResult:
     wanted: str | None = None
-    if record.key and check_key(record.key) is None:
+    if record.key and file_key_problem(record.key) is None:
         wanted = record.key
         base = record.key
     else:
@@ -417,8 +420,10 @@ class _MatchIndex:
             pids = self.by_title.get(old.title_norm, [])
             if pid in pids:
                 pids.remove(pid)
+        raw_doi = (paper.extra_fields or {}).get("original doi")
         described = Described(
-            title_norm=paper.title_norm, arxiv_id=paper.arxiv_id, doi=paper.doi or old.doi,
+            title_norm=paper.title_norm, arxiv_id=paper.arxiv_id,
+            doi=paper.doi or (normalise_doi(raw_doi) if isinstance(raw_doi, str) else None),
             year=paper.year, entry_type=paper.entry_type, venue=paper.venue,
             pages=(paper.extra_fields or {}).get("pages") or old.pages, source=paper.source)
         self.info[pid] = (paper.key, described)
@@ -633,7 +638,10 @@ def merge_records(
         if values["doi"] and index.identity_taken("doi", values["doi"]):
             values["doi"] = None
         if values["arxiv_id"] and index.identity_taken("arxiv_id", values["arxiv_id"]):
-            values["arxiv_id"] = None
+            # An entry's arXiv id another work holds (a copied eprint): kept in its fields only.
+            values["arxiv_id"] = values["arxiv_version"] = None
+            if values["doi"] and split_arxiv_id(values["doi"]):
+                values["doi"] = None
         new_id = next_id
         next_id += 1
         pending_papers.append(dict(
@@ -646,6 +654,9 @@ def merge_records(
         authors[new_id] = list(record.authors)
         rec = describe_record(record, norm)
         rec.authors = []
+        raw_doi = record.extra_fields.get("original doi")
+        rec.doi = values["doi"] or (normalise_doi(raw_doi) if isinstance(raw_doi, str) else None)
+        rec.arxiv_id = values["arxiv_id"]
         index.add(new_id, key, rec)
         index.columns[new_id] = (values["arxiv_id"], values["doi"])
         outcomes[i] = (new_id, "new", wanted, possible)
