@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,6 +62,7 @@ class Row:
     new_biber_warnings: dict[str, list[str]] = field(default_factory=dict)
     field_changes: dict[str, list[str]] = field(default_factory=dict)
     documented: dict[str, int] = field(default_factory=dict)
+    merged: list[str] = field(default_factory=list)  # "KEY into OTHER (reason)"
 
 
 def _fields(text: str) -> dict[str, tuple[str, dict[str, str], list[str]]]:
@@ -73,18 +74,20 @@ def _fields(text: str) -> dict[str, tuple[str, dict[str, str], list[str]]]:
     return out
 
 
-def compare(original: str, exported: str, style: str, row: Row) -> None:
+def compare(original: str, exported: str, style: str, row: Row,
+            main_of: dict[str, str]) -> None:
+    """``main_of``: the file's keys that the import merged into another entry's paper (alias
+    -> the paper's key); their entries are that paper's (in --style bibtex, a copy)."""
     before = _fields(original)
     after = _fields(exported)
     cited = set(after) | {i for _, _, ids in after.values() for i in ids}
-    main_of = {i: k for k, (_, _, ids) in after.items() for i in ids}
     row.keys_kept[style] = (sum(k in cited for k in before), len(before))
     changes: list[str] = []
     documented = 0
     for key, (etype, fields, _) in before.items():
+        if key in main_of:  # merged: its fields are the paper's (reported by the import)
+            continue
         if key not in after:
-            if key in main_of:  # merged: its fields are the paper's (reported by the import)
-                continue
             changes.append(f"{key}: missing")
             continue
         etype2, fields2, _ = after[key]
@@ -113,7 +116,13 @@ def run(path: Path, work: Path, tools: bool) -> Row:
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     row.entries = len(parse_bibtex(text).entries)
     db = work / f"{path.stem}.db"
-    papershelf(db, "import", str(path))
+    _, first, _ = papershelf(db, "import", str(path))
+    main_of: dict[str, str] = {}
+    for line in first.splitlines():
+        m = re.match(r"merged (\S+) into (\S+) \((.*)\): ", line)
+        if m:
+            main_of[m.group(1)] = m.group(2)
+            row.merged.append(f"{m.group(1)} into {m.group(2)} ({m.group(3)})")
     _, listed, _ = papershelf(db, "list", "--all", "--json")
     row.papers = len(__import__("json").loads(listed)) if listed.strip() else 0
     _, again, _ = papershelf(db, "import", str(path))
@@ -123,7 +132,7 @@ def run(path: Path, work: Path, tools: bool) -> Row:
         code, exported, err = papershelf(db, "export", "--all", "--style", style)
         if code != 0:
             exported = ""
-        compare(text, exported, style, row)
+        compare(text, exported, style, row, main_of)
         if tools:
             b0 = run_bibtex(text, work / f"{path.stem}-orig-bibtex")
             b1 = run_bibtex(exported, work / f"{path.stem}-{style}-bibtex")
@@ -150,12 +159,13 @@ def main_() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for path in files:
             rows.append(run(path, Path(tmp), tools))
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"Fidelity, {when}, {platform.node()} ({os.cpu_count()} cores, Python "
           f"{platform.python_version()}); bibtex/biber {'run' if tools else 'not run'}\n")
-    print("| file | entries | papers | keys kept (bibtex / biblatex) | new bibtex errors | "
-          "new biber warnings | field changes | documented changes | re-import unchanged |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| file | entries | papers | merged | keys kept (bibtex / biblatex) | new bibtex "
+          "errors | new biber warnings | field changes | documented changes | re-import "
+          "unchanged |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     total = Row("total")
     for r in rows:
         kept = " / ".join(f"{r.keys_kept[s][0]}/{r.keys_kept[s][1]}" for s in STYLES)
@@ -165,11 +175,12 @@ def main_() -> None:
             if tools else "-"
         changes = " / ".join(str(len(r.field_changes[s])) for s in STYLES)
         documented = " / ".join(str(r.documented[s]) for s in STYLES)
-        print(f"| {r.name} | {r.entries} | {r.papers} | {kept} | {errs} | {warns} | {changes} "
+        print(f"| {r.name} | {r.entries} | {r.papers} | {len(r.merged)} | {kept} | {errs} | {warns} | {changes} "
               f"| {documented} | {'yes' if r.unchanged_again else 'NO'} |")
         total.entries += r.entries
         total.papers += r.papers
-    print(f"| **all** | {total.entries} | {total.papers} | " + " / ".join(
+    print(f"| **all** | {total.entries} | {total.papers} | {sum(len(r.merged) for r in rows)} | "
+          + " / ".join(
         f"{sum(r.keys_kept[s][0] for r in rows)}/{sum(r.keys_kept[s][1] for r in rows)}"
         for s in STYLES) + " | " + (" / ".join(str(sum(len(r.new_bibtex_errors[s]) for r in rows))
                                    for s in STYLES) if tools else "-") + " | " + (
@@ -180,6 +191,8 @@ def main_() -> None:
         + ("yes" if all(r.unchanged_again for r in rows) else "NO") + " |")
     if args.details:
         for r in rows:
+            for line in r.merged:
+                print(f"{r.name}: merged {line}")
             for s in STYLES:
                 for line in (r.field_changes[s] + r.new_bibtex_errors.get(s, [])
                              + r.new_biber_warnings.get(s, [])):
