@@ -44,6 +44,10 @@ def v1_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     conn = sqlite3.connect(path)
     try:
         assert migrations.migrate(conn, target=1) == [1]
+        # Today's merge code looks up key aliases (schema 3); the papershelf of schema 1 had
+        # none. The table is there while the library is filled, and gone after.
+        conn.execute("CREATE TABLE paper_alias (alias TEXT PRIMARY KEY, paper_id INTEGER)")
+        conn.commit()
     finally:
         conn.close()
     with monkeypatch.context() as m:
@@ -60,6 +64,13 @@ def v1_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                     "'2024-06-16 08:00:05', 3, '[\"one failed\"]')")
         finally:
             lib.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM paper_alias").fetchone() == (0,)
+        conn.execute("DROP TABLE paper_alias")
+        conn.commit()
+    finally:
+        conn.close()
     assert version(path) == 1
     return path
 
