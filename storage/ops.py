@@ -22,7 +22,7 @@ from storage.errors import UnknownNote, UnknownPaper
 from storage.identity import Described, by_identifier, by_title, contradictions
 from storage.keys import base_key, check_key, unique_key
 from storage.models import STATUSES, FeedEntry, Note, Paper, PaperAlias, PaperAuthor, PaperTag, Tag
-from storage.text import normalise_title
+from storage.text import last_name, normalise_title
 
 # Fields a source may set or refresh. The user's own fields (status, star, rating, key, tags,
 # notes) are never among them.
@@ -154,8 +154,27 @@ def match_record(session: Session, *, record: PaperRecord) -> Match:
                                                         "ORDER BY id", params).all()]
 
     def with_authors(found: list[tuple[int, str, Described]]) -> list[tuple[int, str, Described]]:
+        """The candidates with their authors, in two queries however many there are (many
+        papers may share a title: a query per candidate made a pull quadratic): the first
+        authors, then the full lists of those whose first author is the record's (only they
+        need the whole list compared)."""
+        if not found:
+            return found
+        ids = [pid for pid, _, _ in found]
+        marks = ",".join("?" * len(ids))
+        first: dict[int, str] = dict(conn.exec_driver_sql(
+            f"SELECT paper_id, name FROM paper_author WHERE position = 0 AND paper_id IN "
+            f"({marks})", tuple(ids)).all())
+        wanted = last_name(record.authors[0]) if record.authors else None
+        full = [pid for pid in ids if pid in first and last_name(first[pid]) == wanted]
+        lists: dict[int, list[str]] = {}
+        if full:
+            for pid, name in conn.exec_driver_sql(
+                    f"SELECT paper_id, name FROM paper_author WHERE paper_id IN "
+                    f"({','.join('?' * len(full))}) ORDER BY paper_id, position", tuple(full)):
+                lists.setdefault(pid, []).append(name)
         for pid, _, d in found:
-            d.authors = authors_of(session, paper_id=pid)
+            d.authors = lists.get(pid) or ([first[pid]] if pid in first else [])
         return found
 
     candidates: list[tuple[str, str, int, str, Described]] = []
