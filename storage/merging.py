@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from reader.errors import BadInput
 from storage.aliases import add_aliases, aliases_of, move_aliases
-from storage.errors import UnknownPaper
 from storage.identity import Described, by_identifier, by_title
 from storage.models import FeedEntry, Note, Paper, PaperAuthor, PaperTag
 from storage.ops import (
@@ -103,7 +103,7 @@ def merge_papers(session: Session, *, keep: Paper, other: Paper) -> MergePlan:
     (never replacing one it has), ``other``'s tags, notes and feed days, its key and aliases
     (as aliases of ``keep``); then ``other`` is removed. The caller makes it one undo step."""
     if keep.id == other.id:
-        raise UnknownPaper(f"{keep.key} and {other.key} are the same paper")
+        raise BadInput(f"{keep.key} and {other.key} are the same paper; nothing to merge")
     assert keep.id is not None and other.id is not None
     plan = MergePlan(keep.key, other.key)
     take: dict[str, Any] = {}

@@ -278,11 +278,22 @@ def test_merge_on_request_shows_what_it_takes_and_is_one_undo_step(
         "KhalafKL08 took tags: bpel",
         "KhalafKL07 merged into KhalafKL08; 'KhalafKL07' stays another key of KhalafKL08",
     ]
+    same = cli("merge", "KhalafKL08", "KhalafKL07")  # KhalafKL07 is KhalafKL08 now
+    assert (same.code, same.err) == (2, "papershelf: KhalafKL08 and KhalafKL08 are the same "
+                                        "paper; nothing to merge\n")
+    assert cli("merge", "KhalafKL08", "nope").err == "papershelf: no paper with key or id 'nope'\n"
     shown = cli("show", "KhalafKL07", "--json").json()
     assert (shown["key"], shown["tags"]) == ("KhalafKL08", ["bpel"])
     assert cli("duplicates").out == "0 possible duplicates\n"
+    assert cli("duplicates", "--json").json() == []
     assert cli("undo").out == "undid: merge KhalafKL07 into KhalafKL08\n"
     assert keys(cli) == ["KhalafKL07", "KhalafKL08"]
+    assert cli("show", "KhalafKL07", "--json").json()["tags"] == ["bpel"]
+    assert cli("duplicates", "--json").json() == [{
+        "key": "KhalafKL07", "other": "KhalafKL08", "certain": False,
+        "reason": "same title, years 2007 and 2008, entry types article and inproceedings, "
+                  "venues Int. J. Cooperative Inf. Syst. and Service-Oriented Computing - "
+                  "ICSOC 2007"}]
 
 
 def test_a_library_of_schema_2_gets_the_alias_table(tmp_path: Path) -> None:
