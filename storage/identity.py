@@ -81,6 +81,8 @@ class Described:
     venue: str | None = None
     pages: str | None = None
     source: str | None = None
+    volume: str | None = None
+    number: str | None = None
 
 
 def _arxiv_of_doi(doi: str | None) -> str | None:
@@ -178,6 +180,13 @@ def by_title(rec: Described, paper: Described) -> tuple[Verdict, str]:
         differ.append(f"entry types {rec.entry_type or 'none'} and {paper.entry_type or 'none'}")
     if norm_venue(rec.venue) != norm_venue(paper.venue):
         differ.append(f"venues {_show(rec.venue)} and {_show(paper.venue)}")
+    # An editor's column in several issues, the volumes of one encyclopedia: one title, one
+    # year, one venue, but another volume, issue or page range (named when nothing else is).
+    if not differ:
+        for what, a, b in (("volumes", rec.volume, paper.volume), ("numbers", rec.number,
+                           paper.number), ("pages", rec.pages, paper.pages)):
+            if a and b and norm_pages(a) != norm_pages(b):
+                differ.append(f"{what} {a} and {b}")
     if differ:
         return "possible", "same title, " + ", ".join(differ)
     return "same", "same title, authors, year and venue"

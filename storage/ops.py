@@ -90,26 +90,34 @@ class Match:
 
 _INFO_COLUMNS = ("SELECT id, key, title_norm, arxiv_id, doi, year, entry_type, venue, source, "
                  "json_extract(extra_fields, '$.pages'), "
-                 "json_extract(extra_fields, '$.\"original doi\"') FROM paper")
+                 "json_extract(extra_fields, '$.\"original doi\"'), "
+                 "json_extract(extra_fields, '$.volume'), "
+                 "json_extract(extra_fields, '$.number') FROM paper")
 
 
 def _info(row: Sequence[Any]) -> tuple[int, str, Described]:
-    pid, key, norm, arxiv_id, doi, year, entry_type, venue, source, pages, raw_doi = row
+    pid, key, norm, arxiv_id, doi, year, entry_type, venue, source, pages, raw_doi, volume, \
+        number = row
     if not doi and isinstance(raw_doi, str):
         doi = normalise_doi(raw_doi)
     return int(pid), str(key), Described(
         title_norm=norm or "", arxiv_id=arxiv_id, doi=doi, year=year, entry_type=entry_type,
-        venue=venue, pages=pages if isinstance(pages, str) else None, source=source)
+        venue=venue, pages=_text(pages), source=source, volume=_text(volume),
+        number=_text(number))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def describe_record(record: PaperRecord, norm: str | None = None) -> Described:
     extra = record.extra_fields or {}
-    pages = extra.get("pages")
     return Described(
         title_norm=normalise_title(record.title) if norm is None else norm,
         authors=list(record.authors), arxiv_id=record.arxiv_id, doi=record.doi,
         year=record.year, entry_type=record.entry_type, venue=record.venue,
-        pages=pages if isinstance(pages, str) else None, source=record.source)
+        pages=_text(extra.get("pages")), source=record.source, volume=_text(extra.get("volume")),
+        number=_text(extra.get("number")))
 
 
 def decide(rec: Described, record_key: str | None,
@@ -444,7 +452,9 @@ class _MatchIndex:
             title_norm=paper.title_norm, arxiv_id=paper.arxiv_id,
             doi=paper.doi or (normalise_doi(raw_doi) if isinstance(raw_doi, str) else None),
             year=paper.year, entry_type=paper.entry_type, venue=paper.venue,
-            pages=(paper.extra_fields or {}).get("pages") or old.pages, source=paper.source)
+            pages=_text((paper.extra_fields or {}).get("pages")), source=paper.source,
+            volume=_text((paper.extra_fields or {}).get("volume")),
+            number=_text((paper.extra_fields or {}).get("number")))
         self.info[pid] = (paper.key, described)
         self.columns[pid] = (paper.arxiv_id, paper.doi)
         self._index(pid, described)

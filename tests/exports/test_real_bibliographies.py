@@ -335,3 +335,18 @@ def test_a_library_of_schema_2_gets_the_alias_table(tmp_path: Path) -> None:
         assert lib.check() == []
     finally:
         lib.close()
+
+
+def test_an_editors_column_in_two_issues_stays_two_entries(cli: CliRunnerFn,
+                                                          tmp_path: Path) -> None:
+    bib = write(tmp_path, """\
+@article{col1, title = {Editor's Introduction}, author = {Beeton, Barbara},
+  journal = {TUGboat}, year = 1990, volume = 11, number = 1, pages = {3--4}}
+@article{col2, title = {Editor's introduction}, author = {Beeton, Barbara},
+  journal = {TUGboat}, year = 1990, volume = 11, number = 2, pages = {161--162}}
+""")
+    r = cli("import", str(bib))
+    assert r.out.splitlines()[2] == (
+        "col2: possible duplicate of col1: same title, numbers 2 and 1, pages 161--162 and "
+        "3--4 (kept apart; 'papershelf merge col1 col2' joins them)")
+    assert keys(cli) == ["col1", "col2"]
