@@ -38,6 +38,7 @@ from bibtexparser.middlewares.middleware import LibraryMiddleware
 from bibtexparser.model import (
     Block,
     DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
     Entry,
     ExplicitComment,
     Field,
@@ -142,8 +143,14 @@ class _Expanded:
     undefined: list[str] = field(default_factory=list)
 
 
-def expand_value(raw: str, strings: dict[str, str]) -> _Expanded:
-    """BibTeX's reading of a field value: ``{..}``, ``".."``, numbers and macros joined by ``#``."""
+def expand_value(raw: str, strings: dict[str, str],
+                 month_aliases: dict[str, str] | None = None) -> _Expanded:
+    """BibTeX's reading of a field value: ``{..}``, ``".."``, numbers and macros joined by ``#``.
+
+    An undefined macro reads as empty text, as in BibTeX, when it is joined to other pieces
+    (``"Harvey " # and # "Ginsberg"``); a value that is one undefined macro alone
+    (``journal = jacm``, defined in another file) keeps the name as its text. ``month_aliases``
+    maps macros defined as a month macro (``@string{ccs11month = oct}``) to that month."""
     text = raw.strip()
     if len(text) > 1 and text[0] == "{" and text[-1] == "}" and text.count("{") == 1 \
             and text.count("}") == 1:
@@ -186,8 +193,8 @@ def expand_value(raw: str, strings: dict[str, str]) -> _Expanded:
                     value = _MONTH_NAMES[MONTHS.index(name.lower())]
                 else:
                     undefined.append(name)
-                    value = re.sub(r"([&%$#_])", r"\\\1", name)
-            out.append(value)
+                    value = None
+            out.append(value if value is not None else "\x00" + name)
             pos = m.end()
         else:
             start = m.start("open")
@@ -201,7 +208,15 @@ def expand_value(raw: str, strings: dict[str, str]) -> _Expanded:
     if pieces == 1 and only_name is not None and only_name.lower() in MONTHS \
             and only_name.lower() not in strings:
         bare_month = only_name.lower()
-    return _Expanded("".join(out), bare_month, undefined)
+    elif pieces == 1 and only_name is not None and month_aliases \
+            and only_name.lower() in month_aliases:
+        bare_month = month_aliases[only_name.lower()]
+    if pieces == 1:  # one undefined macro alone: its name is the best text there is
+        text = "".join(re.sub(r"([&%$#_])", r"\\\1", p[1:]) if p.startswith("\x00") else p
+                       for p in out)
+    else:
+        text = "".join("" if p.startswith("\x00") else p for p in out)
+    return _Expanded(text, bare_month, undefined)
 
 
 class ExpandValues(LibraryMiddleware):
@@ -246,9 +261,23 @@ class ExpandValues(LibraryMiddleware):
         for name in raw_strings:
             resolve(name)
 
+        # Macros that stand for a month macro (@string{ccs11month = oct}), also through others.
+        month_aliases: dict[str, str] = {}
+        for name in raw_strings:
+            target, hops = name, 0
+            while target in raw_strings and hops < 20:
+                value = raw_strings[target].value.strip().lower()
+                target, hops = value, hops + 1
+            if target in MONTHS and target != name:
+                month_aliases[name] = target
+        self.month_aliases = month_aliases
+
         blocks: list[Block] = []
         for block in library.blocks:
-            if isinstance(block, Entry):
+            if isinstance(block, DuplicateFieldKeyBlock) and isinstance(block.ignore_error_block,
+                                                                        Entry):
+                blocks.append(self._entry(block.ignore_error_block, resolved))
+            elif isinstance(block, Entry):
                 blocks.append(self._entry(block, resolved))
             elif isinstance(block, String) and id(block) in failed_strings:
                 blocks.append(MiddlewareErrorBlock(block, failed_strings[id(block)]))
@@ -258,20 +287,33 @@ class ExpandValues(LibraryMiddleware):
 
     def _entry(self, entry: Entry, strings: dict[str, str]) -> Block:
         fields: list[Field] = []
-        seen: set[str] = set()
-        warnings: list[str] = []
+        seen: dict[str, int] = {}
+        warnings: list[tuple[int | None, str]] = []
         for f in entry.fields:
             name = f.key.strip().lower()
             if name in seen:
-                return MiddlewareErrorBlock(entry, FieldValueError(f"field {name!r} given twice"))
-            seen.add(name)
+                # BibTeX keeps the first value (and says "Repeated entry"); so does the import.
+                first = seen[name] + 1
+                warnings.append((f.start_line, f"field {name!r} given again (first at line "
+                                               f"{first}); the first value is kept"))
+                continue
+            seen[name] = f.start_line if f.start_line is not None else (entry.start_line or 0)
             try:
-                value = expand_value(f.value, strings)
+                value = expand_value(f.value, strings, getattr(self, "month_aliases", None))
             except FieldValueError as err:
                 return MiddlewareErrorBlock(entry, FieldValueError(f"field {name!r}: {err}"))
-            for macro in value.undefined:
-                warnings.append(f"field {name!r} uses @string {macro!r}, which is not defined "
-                                f"here; kept as the text {macro!r}")
+            if value.undefined:
+                names = ", ".join(repr(m) for m in dict.fromkeys(value.undefined))
+                many = len(dict.fromkeys(value.undefined)) > 1
+                if value.text and not f.value.strip().startswith(("{", '"')) and \
+                        len(value.undefined) == 1 and value.text.replace("\\", "") == \
+                        value.undefined[0]:
+                    what = "kept as its name"
+                else:
+                    what = "read as empty text, as BibTeX does"
+                warnings.append((f.start_line, f"field {name!r} uses @string {names}, "
+                                               f"{'which are' if many else 'which is'} not "
+                                               f"defined here: {what}"))
             text = value.bare_month if (name == "month" and value.bare_month) else value.text
             fields.append(Field(key=name, value=text, start_line=f.start_line))
         entry.fields = fields
@@ -467,6 +509,10 @@ def parse_bibtex(text: str) -> BibParse:
             if isinstance(block.ignore_error_block, String):
                 continue  # a redefined @string: BibTeX warns and uses the first one
             first = _line(block.previous_block)
+            if not block.key.strip():
+                result.skipped.append(Problem(_line(block), f"{_describe(block.raw)} has no key: "
+                                                            "entry skipped"))
+                continue
             result.skipped.append(Problem(
                 _line(block), f"duplicate key {block.key!r} (first used at line {first}): "
                               "entry skipped"))
@@ -509,34 +555,67 @@ def parse_bibtex(text: str) -> BibParse:
             if "title" not in fields:
                 result.warnings.append(Problem(
                     line, f"entry {block.key!r} has no title; it is listed as {record.title!r}"))
-            for message in block.parser_metadata.get(_WARNINGS_KEY, []):
-                result.warnings.append(Problem(line, f"entry {block.key!r}: {message}"))
+            for at, message in block.parser_metadata.get(_WARNINGS_KEY, []):
+                result.warnings.append(Problem(line if at is None else at + 1,
+                                               f"entry {block.key!r}: {message}"))
             result.entries.append(ImportedEntry(record, line))
     result.is_bibtex = bibtex_like
     return result
 
 
-def decode_bib_bytes(data: bytes, *, where: str) -> str:
-    """The text of a ``.bib`` file: UTF-8 (with or without BOM), else Latin-1. Binary data is
-    refused with :class:`BadInput`."""
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def _looks_latin1(data: bytes) -> bool:
+    """Whether bytes that are not UTF-8 read as Latin-1 text: its letters beyond ASCII mostly
+    stand alone between ASCII ones (``M\xfcller``, ``\xe9t\xe9``). Multi-byte encodings (GBK,
+    Big5, Shift-JIS, EUC) write every character as a run of two or more high bytes."""
+    runs = [len(m.group()) for m in _HIGH_RUN.finditer(data)]
+    if not runs:
+        return True
+    in_long_runs = sum(n for n in runs if n >= 2)
+    return in_long_runs * 2 < sum(runs)
+
+
+def decode_bib_bytes(data: bytes, *, where: str, encoding: str | None = None) -> str:
+    """The text of a ``.bib`` file: in ``encoding`` when given; else UTF-8 (with or without
+    BOM), else Latin-1 when the bytes read as Latin-1 text. Anything else (GBK, Shift-JIS...)
+    is refused with :class:`BadInput` rather than guessed, as is binary data."""
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except LookupError:
+            raise BadInput(f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as err:
+            line = data[:err.start].count(b"\n") + 1
+            raise BadInput(f"{where}:{line}: not {encoding} text (byte "
+                           f"{data[err.start]:#04x}); nothing imported") from None
+        return text.removeprefix("\ufeff")
     if b"\x00" in data:
         raise BadInput(f"{where}: not a BibTeX file (binary data)")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    except UnicodeDecodeError as err:
+        if _looks_latin1(data):
+            return data.decode("latin-1")
+        line = data[:err.start].count(b"\n") + 1
+        raise BadInput(f"{where}:{line}: not UTF-8 or Latin-1 text (it looks like a multi-byte "
+                       "encoding such as GBK, Big5 or Shift-JIS); give its encoding with "
+                       "--encoding (e.g. --encoding gbk) or convert it to UTF-8; nothing "
+                       "imported") from None
 
 
-def read_bibtex_file(path: Path) -> BibParse:
-    """Parse the file at ``path``. A file that is not BibTeX at all is refused with one line
-    (:class:`BadInput`); entries with errors are in ``skipped`` with their lines."""
+def read_bibtex_file(path: Path, *, encoding: str | None = None) -> BibParse:
+    """Parse the file at ``path`` (see :func:`decode_bib_bytes` for its encoding). A file that
+    is not BibTeX at all is refused with one line (:class:`BadInput`); entries with errors are
+    in ``skipped`` with their lines."""
     try:
         data = path.read_bytes()
     except IsADirectoryError:
         raise BadInput(f"{path} is a directory, not a .bib file") from None
     except OSError as err:
         raise BadInput(f"cannot read {path}: {err.strerror}") from None
-    result = parse_bibtex(decode_bib_bytes(data, where=str(path)))
+    result = parse_bibtex(decode_bib_bytes(data, where=str(path), encoding=encoding))
     if not result.is_bibtex:
         raise BadInput(f"{path}: not a BibTeX file (no @entry{{...}} in it); nothing imported")
     return result

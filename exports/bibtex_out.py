@@ -39,7 +39,7 @@ from exports.bibtex_in import (
     record_from_fields,
 )
 from exports.latex import braces_balanced, encode_text, encode_verbatim
-from exports.names import format_authors
+from exports.names import NAME_FIELDS, bibtex_name_list, format_authors
 from reader.record import PaperRecord
 
 Style = Literal["bibtex", "biblatex"]
@@ -86,6 +86,8 @@ class ExportItem:
     record: PaperRecord
     tags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The paper's other keys (entries merged into it): written so that every \cite works.
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -253,6 +255,8 @@ def build_entry(item: ExportItem | PaperRecord, *, style: Style = "bibtex",
         if name in ("keywords", "annote") and (
                 (name == "keywords" and with_tags) or (name == "annote" and with_notes)):
             continue  # written below, with the tags / notes added
+        if classic and imported and name in NAME_FIELDS:
+            value = bibtex_name_list(value) or value  # biblatex's given=..., family=...
         if not imported and name not in VERBATIM_FIELDS:
             # Extra fields from another source (CSL-JSON, say) are plain text, not BibTeX.
             if name in _NOT_FOR_TYPE.get(entry_type, ()):
@@ -274,8 +278,32 @@ def build_entry(item: ExportItem | PaperRecord, *, style: Style = "bibtex",
         out.append(("annote", "\n\n".join(existing + notes)))
     elif with_notes and "annote" in originals:
         out.append(("annote", originals["annote"]))
+    if item.aliases and not classic:
+        # biblatex: one entry, its other keys in ``ids`` (biber resolves \cite{alias}).
+        present = [i.strip() for i in originals.get("ids", "").split(",") if i.strip()]
+        ids = present + [a for a in item.aliases if a not in present and a != record.key]
+        if ids != present:
+            out = [(n, v) for n, v in out if n != "ids"]
+            out.append(("ids", ", ".join(ids)))
     written = record.extra_fields.get(ENTRY_TYPE_KEY, "")
     return Entry(written if written.lower() == entry_type else entry_type, record.key, out)
+
+
+def _follow_aliases(entries: list[Entry], main_key: dict[str, str]) -> None:
+    """crossref, xref and related naming another key of an exported paper name its key."""
+    if not main_key:
+        return
+    for entry in entries:
+        for i, (name, value) in enumerate(entry.fields):
+            if name in ("crossref", "xref"):
+                target = main_key.get(value.strip())
+                if target:
+                    entry.fields[i] = (name, target)
+            elif name == "related":
+                parts = [p.strip() for p in value.split(",")]
+                new = [main_key.get(p, p) for p in parts]
+                if new != parts:
+                    entry.fields[i] = (name, ",".join(new))
 
 
 def _crossref_last(entries: Sequence[Entry]) -> list[Entry]:
@@ -289,8 +317,23 @@ def _crossref_last(entries: Sequence[Entry]) -> list[Entry]:
 
 def export_entries(items: Iterable[ExportItem | PaperRecord], *, style: Style = "bibtex",
                    with_tags: bool = False, with_notes: bool = False) -> list[Entry]:
-    entries = [build_entry(i, style=style, with_tags=with_tags, with_notes=with_notes)
-               for i in items]
+    """The entries for ``items``. A paper with other keys (aliases) gets them in ``ids``
+    (biblatex), or (classic BibTeX, which has no aliases) one more entry per alias, a copy
+    under that key. crossref/xref/related naming an alias name the paper's key instead."""
+    wrapped = [ExportItem(i) if isinstance(i, PaperRecord) else i for i in items]
+    entries: list[Entry] = []
+    main_key: dict[str, str] = {}
+    exported = {i.record.key for i in wrapped}
+    for item in wrapped:
+        entry = build_entry(item, style=style, with_tags=with_tags, with_notes=with_notes)
+        entries.append(entry)
+        for alias in item.aliases:
+            if alias in exported or alias == entry.key:
+                continue
+            main_key[alias] = entry.key
+            if style == "bibtex":
+                entries.append(Entry(entry.entry_type, alias, list(entry.fields)))
+    _follow_aliases(entries, main_key)
     return _crossref_last(entries)
 
 

@@ -225,7 +225,19 @@ def merge_into(path: Path, items: Sequence[ExportItem | PaperRecord], *, style: 
     line = text.count("\n") + 2
     new: list[Entry] = []
     for entry in export_entries(items, style=style, with_tags=with_tags, with_notes=with_notes):
-        item = records[entry.key]
+        item = records.get(entry.key)
+        if item is None:  # classic BibTeX's copy of a paper under another key of it (an alias)
+            if entry.key.lower() in held.keys:
+                line_of = held.keys[entry.key.lower()]
+                report.skipped.append(Skipped(entry.key, "the file has this key already, "
+                                                         f"line {line_of}"))
+                continue
+            held.keys[entry.key.lower()] = line
+            held.key_names[entry.key.lower()] = entry.key
+            line += entry.text().count("\n") + 1
+            new.append(entry)
+            report.added.append(entry.key)
+            continue
         record = item.record if isinstance(item, ExportItem) else item
         reason = held.why_held(record)
         if reason:

@@ -153,6 +153,39 @@ def format_name(name: str, *, ascii_only: bool) -> str:
     return out
 
 
+NAME_FIELDS = ("author", "editor", "translator", "bookauthor", "editora", "editorb", "editorc",
+               "afterword", "foreword", "introduction", "annotator", "commentator", "holder")
+
+
+def _bibtex_from_extended(name: str) -> str:
+    """biblatex's ``given=Richard, prefix=von, family=Rabble`` as BibTeX's ``von Rabble,
+    Richard`` (options such as ``useprefix`` or ``id`` have no BibTeX form and are dropped)."""
+    parts: dict[str, str] = {}
+    for item in name.split(","):
+        k, _, v = item.partition("=")
+        parts[k.strip().lower()] = v.strip()
+    family = " ".join(p for p in (parts.get("prefix", ""), parts.get("family", "")) if p)
+    pieces = [family or parts.get("given", "")]
+    if parts.get("suffix"):
+        pieces.append(parts["suffix"])
+    if family and parts.get("given"):
+        pieces.append(parts["given"])
+    return ", ".join(pieces)
+
+
+def bibtex_name_list(raw: str) -> str | None:
+    """A name list (``author``, ``editor``...) that classic BibTeX can parse: names in
+    biblatex's extended format rewritten in BibTeX's ``von Last, Jr, First``; ``None`` when the
+    list has none (it is written as it is)."""
+    if "=" not in raw:
+        return None
+    names = _split_top(raw.strip(), _AND)
+    if not any(_EXTENDED.match(n) for n in names):
+        return None
+    return " and ".join(_bibtex_from_extended(n) if _EXTENDED.match(n) else n.strip()
+                        for n in names)
+
+
 def format_authors(names: list[str], *, ascii_only: bool) -> str:
     """Display names as an ``author`` field: ``Last, First and Last, First and others``."""
     return " and ".join(format_name(n, ascii_only=ascii_only) for n in names if n.strip())

@@ -11,7 +11,8 @@ from collections.abc import Callable
 APPLICATION_ID = 0x50535046  # "PSPF": marks a file as a papershelf library
 
 # Tables whose changes the undo log records (pull_log and the undo tables themselves are not).
-UNDO_TABLES = ("paper", "paper_author", "tag", "paper_tag", "note", "feed_entry")
+UNDO_TABLES = ("paper", "paper_author", "tag", "paper_tag", "note", "feed_entry",
+               "paper_alias")
 
 SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -301,8 +302,19 @@ def _v3(conn: sqlite3.Connection) -> None:
                          (json.dumps(sorted(names)), row[0]))
 
 
+# ---------------------------------------------------------------- v4: key aliases
+# A key once given out is never lost: when two entries turn out to be one paper (an import, or
+# ``papershelf merge``), the key of the one merged away stays with the paper as an alias, so
+# ``show``/search by it still find the paper and the export still writes it (see docs/bibtex.md).
+def _v4(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE TABLE paper_alias (alias TEXT PRIMARY KEY, "
+        "paper_id INTEGER NOT NULL REFERENCES paper (id) ON DELETE CASCADE)")
+    conn.execute("CREATE INDEX ix_paper_alias_paper_id ON paper_alias (paper_id)")
+
+
 # MIGRATIONS[i] brings a database from version i to version i + 1.
-MIGRATIONS: list[Step] = [_v1, _v2, _v3]
+MIGRATIONS: list[Step] = [_v1, _v2, _v3, _v4]
 
 
 def latest_version() -> int:
@@ -331,6 +343,8 @@ def install_undo_triggers(conn: sqlite3.Connection) -> None:
     when = "WHEN EXISTS (SELECT 1 FROM undo_action WHERE open = 1)"
     for table in UNDO_TABLES:
         cols = _columns(conn, table)
+        if not cols:
+            continue  # a table of a later step (an upgrade installs the triggers at each step)
         for kind in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER IF EXISTS undo_{table}_{kind}")
         insert_sql = f"'DELETE FROM {table} WHERE rowid = ' || new.rowid"

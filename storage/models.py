@@ -64,6 +64,15 @@ class PaperAuthor(SQLModel, table=True):
     name: str
 
 
+class PaperAlias(SQLModel, table=True):
+    """Another key of a paper: the key of an entry merged into it (see storage.aliases)."""
+
+    __tablename__ = "paper_alias"
+
+    alias: str = Field(primary_key=True)
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+
+
 class Tag(SQLModel, table=True):
     __tablename__ = "tag"
 

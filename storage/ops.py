@@ -17,10 +17,12 @@ from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
 from reader.record import PaperRecord, normalise_doi, split_arxiv_id
+from storage.aliases import file_key_problem, paper_by_alias
 from storage.db import utcnow
 from storage.errors import UnknownNote, UnknownPaper
+from storage.identity import Described, by_identifier, by_title, contradictions
 from storage.keys import base_key, check_key, unique_key
-from storage.models import STATUSES, FeedEntry, Note, Paper, PaperAuthor, PaperTag, Tag
+from storage.models import STATUSES, FeedEntry, Note, Paper, PaperAlias, PaperAuthor, PaperTag, Tag
 from storage.provenance import COLUMN_FIELDS, FieldChange, describe, empty, is_plain_extra, to_json
 from storage.text import last_name, normalise_title
 
@@ -45,6 +47,13 @@ class MergeResult:
     # they are; the record's values are kept in the paper's ``source_values``).
     changes: list[FieldChange] = dataclasses.field(default_factory=list)
     kept: list[FieldChange] = dataclasses.field(default_factory=list)
+    # Why the record was taken for this paper (``same DOI ...``), when it was merged into one.
+    reason: str | None = None
+    # Papers the record may describe but was not merged into: (key, reason), e.g.
+    # ("KhalafKL07", "same title, years 2008 and 2007").
+    possible: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # The record's own key, kept as an alias of the paper it was merged into.
+    alias: str | None = None
 
     @property
     def key_changed(self) -> bool:
@@ -69,6 +78,8 @@ def find_paper(session: Session, *, ref: str | int) -> Paper:
     paper = session.exec(select(Paper).where(col(Paper.key).in_({str(ref), text}))).first()
     if paper is None and text.isascii() and text.isdigit() and len(text) < 19:  # an SQLite int
         paper = session.get(Paper, int(text))
+    if paper is None and text:  # another key of a paper (an entry merged into it)
+        paper = paper_by_alias(session, text)
     if paper is None and text:
         arxiv = split_arxiv_id(_ARXIV_LINK.sub("", text).removesuffix(".pdf"))
         if arxiv is not None:
@@ -87,37 +98,142 @@ _ARXIV_LINK = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|p
 
 
 def find_match(session: Session, *, record: PaperRecord) -> Paper | None:
-    """The paper ``record`` describes, if the library has it: by arXiv id (any version, or the
-    arXiv DOI), then DOI, then normalised title with the same first author."""
+    """The paper ``record`` describes, if the library has it (the rules are in
+    :mod:`storage.identity`: a shared arXiv id or DOI with nothing contradicting it, or title,
+    authors, year, venue and entry type agreeing)."""
+    match = match_record(session, record=record)
+    return session.get(Paper, match.pid) if match.pid is not None else None
+
+
+@dataclass
+class Match:
+    """Which paper a record is (``pid``, with the reason), and the papers it may be but is not
+    certainly (id, key, reason)."""
+
+    pid: int | None = None
+    reason: str | None = None
+    possible: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
+
+
+_INFO_COLUMNS = ("SELECT id, key, title_norm, arxiv_id, doi, year, entry_type, venue, source, "
+                 "json_extract(extra_fields, '$.pages'), "
+                 "json_extract(extra_fields, '$.\"original doi\"'), "
+                 "json_extract(extra_fields, '$.volume'), "
+                 "json_extract(extra_fields, '$.number') FROM paper")
+
+
+def _info(row: Sequence[Any]) -> tuple[int, str, Described]:
+    pid, key, norm, arxiv_id, doi, year, entry_type, venue, source, pages, raw_doi, volume, \
+        number = row
+    if not doi and isinstance(raw_doi, str):
+        doi = normalise_doi(raw_doi)
+    return int(pid), str(key), Described(
+        title_norm=norm or "", arxiv_id=arxiv_id, doi=doi, year=year, entry_type=entry_type,
+        venue=venue, pages=_text(pages), source=source, volume=_text(volume),
+        number=_text(number))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def describe_record(record: PaperRecord, norm: str | None = None) -> Described:
+    extra = record.extra_fields or {}
+    return Described(
+        title_norm=normalise_title(record.title) if norm is None else norm,
+        authors=list(record.authors), arxiv_id=record.arxiv_id, doi=record.doi,
+        year=record.year, entry_type=record.entry_type, venue=record.venue,
+        pages=_text(extra.get("pages")), source=record.source, volume=_text(extra.get("volume")),
+        number=_text(extra.get("number")))
+
+
+def decide(rec: Described, record_key: str | None,
+           candidates: Iterable[tuple[str, str, int, str, Described]]) -> Match:
+    """The match among ``candidates`` (channel: ``arxiv``, ``doi``, ``key`` or ``title``; the
+    value shared; paper id, key and description, authors filled): the first that is certainly
+    the same work, and the possible duplicates seen before it is found (or all of them)."""
+    match = Match()
+    seen: set[int] = set()
+    for channel, value, pid, key, paper in candidates:
+        if pid in seen:
+            continue
+        seen.add(pid)
+        if channel in ("arxiv", "doi"):
+            verdict, reason = by_identifier(rec, paper, by=channel, value=value)
+        elif channel == "key":
+            verdict, reason = by_title(rec, paper)
+            if verdict != "same" and rec.title_norm == paper.title_norm and not [
+                    c for c in contradictions(rec, paper, by="key")]:
+                verdict, reason = "same", f"same key {value} and title"
+            elif verdict != "same":
+                seen.discard(pid)  # the title channel may still report it
+                continue
+        else:
+            verdict, reason = by_title(rec, paper)
+        if verdict == "same":
+            match.pid, match.reason = pid, reason
+            match.possible = [p for p in match.possible if p[0] != pid]
+            return match
+        if verdict == "possible":
+            match.possible.append((pid, key, reason))
+    return match
+
+
+def match_record(session: Session, *, record: PaperRecord) -> Match:
+    """:func:`find_match` with the reason and the possible duplicates (a few queries)."""
+    rec = describe_record(record)
+    conn = session.connection()
+
+    def rows(where: str, params: tuple[Any, ...]) -> list[tuple[int, str, Described]]:
+        return [_info(r) for r in conn.exec_driver_sql(f"{_INFO_COLUMNS} WHERE {where} "
+                                                        "ORDER BY id", params).all()]
+
+    def with_authors(found: list[tuple[int, str, Described]]) -> list[tuple[int, str, Described]]:
+        """The candidates with their authors, in two queries however many there are (many
+        papers may share a title: a query per candidate made a pull quadratic): the first
+        authors, then the full lists of those whose first author is the record's (only they
+        need the whole list compared)."""
+        if not found:
+            return found
+        ids = [pid for pid, _, _ in found]
+        marks = ",".join("?" * len(ids))
+        first: dict[int, str] = dict(conn.exec_driver_sql(
+            f"SELECT paper_id, name FROM paper_author WHERE position = 0 AND paper_id IN "
+            f"({marks})", tuple(ids)).all())
+        wanted = last_name(record.authors[0]) if record.authors else None
+        full = [pid for pid in ids if pid in first and last_name(first[pid]) == wanted]
+        lists: dict[int, list[str]] = {}
+        if full:
+            for pid, name in conn.exec_driver_sql(
+                    f"SELECT paper_id, name FROM paper_author WHERE paper_id IN "
+                    f"({','.join('?' * len(full))}) ORDER BY paper_id, position", tuple(full)):
+                lists.setdefault(pid, []).append(name)
+        for pid, _, d in found:
+            d.authors = lists.get(pid) or ([first[pid]] if pid in first else [])
+        return found
+
+    candidates: list[tuple[str, str, int, str, Described]] = []
     if record.arxiv_id:
-        paper = session.exec(select(Paper).where(Paper.arxiv_id == record.arxiv_id)).first()
-        if paper:
-            return paper
+        candidates += [("arxiv", record.arxiv_id, *r)
+                       for r in with_authors(rows("arxiv_id = ?", (record.arxiv_id,)))]
     if record.doi:
-        paper = session.exec(select(Paper).where(Paper.doi == record.doi)).first()
-        if paper:
-            return paper
         split = split_arxiv_id(record.doi)
         if split:
-            paper = session.exec(select(Paper).where(Paper.arxiv_id == split[0])).first()
-            if paper:
-                return paper
-    norm = normalise_title(record.title)
-    if not norm:
-        return None
-    # Papers with this title and no other arXiv id, each with its first author, in one query
-    # (many papers may share a title: one query per candidate made a pull quadratic).
-    candidates = session.connection().exec_driver_sql(
-        "SELECT p.id, a.name FROM paper p LEFT JOIN paper_author a "
-        "ON a.paper_id = p.id AND a.position = 0 "
-        "WHERE p.title_norm = ? AND (p.arxiv_id IS NULL OR ? IS NULL OR p.arxiv_id = ?) "
-        "ORDER BY p.id", (norm, record.arxiv_id, record.arxiv_id)).all()
-    wanted = last_name(record.authors[0]) if record.authors else None
-    for pid, first in candidates:
-        # Records without author names (copied page text) match on the title alone.
-        if wanted is None or first is None or last_name(first) == wanted:
-            return session.get(Paper, pid)
-    return None
+            candidates += [("arxiv", split[0], *r)
+                           for r in with_authors(rows("arxiv_id = ?", (split[0],)))]
+        candidates += [("doi", record.doi, *r) for r in with_authors(rows(
+            "doi = ? OR (doi IS NULL AND lower(json_extract(extra_fields, "
+            "'$.\"original doi\"')) = ?)", (record.doi, record.doi)))]
+    if record.key:
+        found = rows("key = ?", (record.key,))
+        alias = paper_by_alias(session, record.key)
+        if alias is not None:
+            found += rows("id = ?", (alias.id,))
+        candidates += [("key", record.key, *r) for r in with_authors(found)]
+    if rec.title_norm:
+        candidates += [("title", rec.title_norm, *r)
+                       for r in with_authors(rows("title_norm = ?", (rec.title_norm,)))]
+    return decide(rec, record.key, candidates)
 
 
 def _id(paper: Paper) -> int:
@@ -160,7 +276,8 @@ def _keys_from(session: Session, base: str) -> set[str]:
     query rather than one per suffix tried."""
     pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base) + "*"
     return set(session.connection().exec_driver_sql(
-        "SELECT key FROM paper WHERE key GLOB ?", (pattern,)).scalars())
+        "SELECT key FROM paper WHERE key GLOB ? UNION "
+        "SELECT alias FROM paper_alias WHERE alias GLOB ?", (pattern, pattern)).scalars())
 
 
 # ---------------------------------------------------------------- merging records
@@ -187,10 +304,54 @@ def merge_record(
     if status not in STATUSES:
         raise BadInput(f"unknown status {status!r} (use one of: {', '.join(STATUSES)})")
     now = now or utcnow()
-    paper = find_match(session, record=record)
-    if paper is None:
-        return _insert(session, record=record, status=status, now=now, by_user=by_user)
-    return refresh_paper(session, paper=paper, record=record, now=now, by_user=by_user)
+    match = match_record(session, record=record)
+    possible = [(key, reason) for _, key, reason in match.possible]
+    if match.pid is None:
+        if record.arxiv_id and _identity_taken(session, "arxiv_id", record.arxiv_id):
+            # An entry's arXiv id that another work holds (a copied eprint): the id stays in the
+            # entry's own fields, not in the paper's identity.
+            arxiv_doi = bool(record.doi and split_arxiv_id(record.doi))
+            record = dataclasses.replace(record, arxiv_id=None, arxiv_version=None,
+                                         doi=None if arxiv_doi else record.doi)
+        result = _insert(session, record=record, status=status, now=now, by_user=by_user)
+        result.possible = possible
+        return result
+    paper = session.get(Paper, match.pid)
+    assert paper is not None
+    have = authors_of(session, paper_id=match.pid)
+    other_entry = bool(record.key) and record.key != paper.key
+    result = refresh_paper(session, paper=paper,
+                           record=fill_only(record, paper, have) if other_entry else record,
+                           now=now, have=have, by_user=by_user)
+    result.reason, result.possible = match.reason, possible
+    if other_entry and record.key and file_key_problem(record.key) is None:
+        from storage.aliases import add_aliases
+        if add_aliases(session, paper_id=match.pid, aliases=[record.key]):
+            result.alias = record.key
+            result.outcome = "updated"
+    return result
+
+
+def fill_only(record: PaperRecord, paper: Paper | dict[str, Any], have: Sequence[str]) -> PaperRecord:
+    """What ``record`` (another entry of the same work) adds to ``paper``: the fields the paper
+    lacks, nothing it has (so a merged entry never makes the paper a chimera of the two)."""
+    def current(name: str) -> Any:
+        return paper.get(name) if isinstance(paper, dict) else getattr(paper, name)
+
+    values: dict[str, Any] = {}
+    users = set(current("user_fields") or [])
+    for name in SOURCE_FIELDS:
+        if name in users:
+            continue  # the user's: the refresh keeps it and notes where this entry disagrees
+        now_value = current(name)
+        if now_value is not None and now_value != [] and now_value != "":
+            values[name] = [] if name in ("categories", "ai_keywords") else None
+    if "title" not in users:
+        values["title"] = ""  # the title a paper has is never replaced by another entry's
+    # A fuller author list of the same work is taken (as a refresh takes it); a shorter or
+    # equal one never replaces the paper's.
+    authors = list(record.authors) if len(record.authors) > len(have) else []
+    return dataclasses.replace(record, **values, authors=authors, extra_fields={})
 
 
 def _identity_taken(session: Session, name: str, value: Any) -> bool:
@@ -319,7 +480,7 @@ def refresh_paper(
 def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime,
             by_user: bool = False) -> MergeResult:
     wanted: str | None = None
-    if record.key and check_key(record.key) is None:
+    if record.key and file_key_problem(record.key) is None:
         wanted = record.key
         base = record.key
     else:
@@ -354,91 +515,159 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
 
 
 class _MatchIndex:
-    """What :func:`find_match` asks the database, held in memory for a batch merge."""
+    """What :func:`match_record` asks the database, held in memory for a batch merge."""
 
     def __init__(self, session: Session) -> None:
-        self.by_arxiv: dict[str, int] = {}
-        self.by_doi: dict[str, int] = {}
+        self.by_arxiv: dict[str, list[int]] = {}
+        self.by_doi: dict[str, list[int]] = {}
         self.by_title: dict[str, list[int]] = {}
-        self.arxiv_of: dict[int, str | None] = {}
-        self.keys: set[str] = set()
-        for pid, key, arxiv_id, doi, norm in session.connection().exec_driver_sql(
-                "SELECT id, key, arxiv_id, doi, title_norm FROM paper ORDER BY id"):
-            self.keys.add(key)
-            self._index(pid, arxiv_id, doi, norm)
-        self.first_author: dict[int, str] = {
-            pid: name for pid, name in session.connection().exec_driver_sql(
-                "SELECT paper_id, name FROM paper_author WHERE position = 0")}
+        self.by_key: dict[str, int] = {}  # keys and aliases
+        self.info: dict[int, tuple[str, Described]] = {}
+        self.keys: set[str] = set()  # every key and alias in use
+        self.columns: dict[int, tuple[str | None, str | None]] = {}  # arxiv_id, doi columns
+        for row in session.connection().exec_driver_sql(f"{_INFO_COLUMNS} ORDER BY id"):
+            pid, key, described = _info(row)
+            self.columns[pid] = (row[3], row[4])
+            self.add(pid, key, described)
+        for alias, pid in session.connection().exec_driver_sql(
+                "SELECT alias, paper_id FROM paper_alias"):
+            self.keys.add(alias)
+            self.by_key.setdefault(alias, pid)
 
-    def add(self, pid: int, arxiv_id: str | None, doi: str | None, norm: str,
-            first_author: str | None) -> None:
-        self._index(pid, arxiv_id, doi, norm)
-        if first_author:
-            self.first_author[pid] = first_author
+    def add(self, pid: int, key: str, described: Described) -> None:
+        self.info[pid] = (key, described)
+        self.keys.add(key)
+        self.by_key[key] = pid
+        self._index(pid, described)
 
-    def _index(self, pid: int, arxiv_id: str | None, doi: str | None, norm: str) -> None:
-        if arxiv_id:
-            self.by_arxiv[arxiv_id] = pid
-        if doi:
-            self.by_doi[doi] = pid
-        bisect.insort(self.by_title.setdefault(norm, []), pid)
-        self.arxiv_of[pid] = arxiv_id
+    def _index(self, pid: int, d: Described) -> None:
+        if d.arxiv_id and pid not in self.by_arxiv.get(d.arxiv_id, []):
+            self.by_arxiv.setdefault(d.arxiv_id, []).append(pid)
+        if d.doi and pid not in self.by_doi.get(d.doi, []):
+            self.by_doi.setdefault(d.doi, []).append(pid)
+        if pid not in self.by_title.get(d.title_norm, []):
+            bisect.insort(self.by_title.setdefault(d.title_norm, []), pid)
 
-    def refresh(self, paper: Paper, authors: Sequence[str], old_norm: str | None) -> None:
+    def refresh(self, paper: Paper) -> None:
         pid = _id(paper)
-        if old_norm is not None and old_norm != paper.title_norm:
-            pids = self.by_title.get(old_norm, [])
+        key, old = self.info[pid]
+        if old.title_norm != paper.title_norm:
+            pids = self.by_title.get(old.title_norm, [])
             if pid in pids:
                 pids.remove(pid)
-        if pid not in self.by_title.get(paper.title_norm, []):
-            bisect.insort(self.by_title.setdefault(paper.title_norm, []), pid)
-        if paper.arxiv_id:
-            self.by_arxiv.setdefault(paper.arxiv_id, pid)
-        if paper.doi:
-            self.by_doi.setdefault(paper.doi, pid)
-        self.arxiv_of[pid] = paper.arxiv_id
-        if authors:
-            self.first_author[pid] = authors[0]
-        self.keys.add(paper.key)
+        raw_doi = (paper.extra_fields or {}).get("original doi")
+        described = Described(
+            title_norm=paper.title_norm, arxiv_id=paper.arxiv_id,
+            doi=paper.doi or (normalise_doi(raw_doi) if isinstance(raw_doi, str) else None),
+            year=paper.year, entry_type=paper.entry_type, venue=paper.venue,
+            pages=_text((paper.extra_fields or {}).get("pages")), source=paper.source,
+            volume=_text((paper.extra_fields or {}).get("volume")),
+            number=_text((paper.extra_fields or {}).get("number")))
+        self.info[pid] = (paper.key, described)
+        self.columns[pid] = (paper.arxiv_id, paper.doi)
+        self._index(pid, described)
 
-    def match(self, record: PaperRecord, norm: str) -> int | None:
-        """The same answer as :func:`find_match` (``norm``: the record's normalised title),
-        from memory."""
-        if record.arxiv_id and record.arxiv_id in self.by_arxiv:
-            return self.by_arxiv[record.arxiv_id]
+    def candidate_ids(self, record: PaperRecord, norm: str) -> list[int]:
+        out: list[int] = []
+        if record.arxiv_id:
+            out += self.by_arxiv.get(record.arxiv_id, [])
         if record.doi:
-            if record.doi in self.by_doi:
-                return self.by_doi[record.doi]
+            out += self.by_doi.get(record.doi, [])
             split = split_arxiv_id(record.doi)
-            if split and split[0] in self.by_arxiv:
-                return self.by_arxiv[split[0]]
-        if not norm:
-            return None
-        candidates = self.by_title.get(norm)
-        if not candidates:
-            return None
-        wanted = last_name(record.authors[0]) if record.authors else None
-        for pid in candidates:
-            first = self.first_author.get(pid)
-            if wanted is None or first is None or last_name(first) == wanted:
-                other = self.arxiv_of.get(pid)
-                if record.arxiv_id and other and other != record.arxiv_id:
-                    continue
-                return pid
-        return None
+            if split:
+                out += self.by_arxiv.get(split[0], [])
+        if record.key and record.key in self.by_key:
+            out.append(self.by_key[record.key])
+        if norm:
+            out += self.by_title.get(norm, [])
+        return out
+
+    def match(self, record: PaperRecord, norm: str,
+              authors: Callable[[int], list[str]]) -> Match:
+        """The same answer as :func:`match_record`, from memory (``norm``: the record's
+        normalised title; ``authors``: a paper's authors, by id)."""
+        rec = describe_record(record, norm)
+
+        def described(channel: str, value: str, pids: Iterable[int]) -> Iterable[
+                tuple[str, str, int, str, Described]]:
+            for pid in pids:
+                key, d = self.info[pid]
+                d.authors = authors(pid)
+                yield channel, value, pid, key, d
+
+        def candidates() -> Iterable[tuple[str, str, int, str, Described]]:
+            if record.arxiv_id:
+                yield from described("arxiv", record.arxiv_id,
+                                     self.by_arxiv.get(record.arxiv_id, []))
+            if record.doi:
+                split = split_arxiv_id(record.doi)
+                if split:
+                    yield from described("arxiv", split[0], self.by_arxiv.get(split[0], []))
+                yield from described("doi", record.doi, self.by_doi.get(record.doi, []))
+            if record.key and record.key in self.by_key:
+                yield from described("key", record.key, [self.by_key[record.key]])
+            if norm:
+                yield from described("title", norm, list(self.by_title.get(norm, [])))
+
+        return decide(rec, record.key, candidates())
 
     def identity_taken(self, name: str, value: Any) -> bool:
-        return value in (self.by_arxiv if name == "arxiv_id" else self.by_doi)
+        column = 0 if name == "arxiv_id" else 1
+        pids = (self.by_arxiv if name == "arxiv_id" else self.by_doi).get(value, [])
+        return any(self.columns.get(pid, (None, None))[column] == value for pid in pids)
+
+
+# Fields that name another entry by key (biblatex's xref and related, BibTeX's crossref).
+KEY_FIELDS = ("crossref", "xref", "related")
+
+
+def _follow_keys(record: PaperRecord, renamed: dict[str, str]) -> PaperRecord:
+    """``record`` with its crossref, xref and related fields naming the keys the entries they
+    point to have in the library (when the file's key could not be kept)."""
+    if not renamed or not record.extra_fields:
+        return record
+    extra = dict(record.extra_fields)
+    changed = False
+    for name in KEY_FIELDS:
+        value = extra.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        parts = [p.strip() for p in value.split(",")] if name == "related" else [value.strip()]
+        new_parts = [renamed.get(p.lower(), p) for p in parts]
+        if new_parts != parts:
+            extra[name] = ",".join(new_parts) if name == "related" else new_parts[0]
+            changed = True
+    return dataclasses.replace(record, extra_fields=extra) if changed else record
+
+
+def _targets_first(records: Sequence[PaperRecord], early: Callable[[int], bool]) -> list[int]:
+    """The order to merge ``records`` in: the file's order, except that entries other entries
+    point to (crossref, xref, related) whose key may not be kept (``early``: taken already, or
+    the entry may be a paper the library has) come first, so the keys they end up with are
+    known when their children are merged."""
+    targets: set[str] = set()
+    for record in records:
+        for name in KEY_FIELDS:
+            value = (record.extra_fields or {}).get(name)
+            if isinstance(value, str):
+                targets.update(p.strip().lower() for p in value.split(",") if p.strip())
+    if not targets:
+        return list(range(len(records)))
+    first = [i for i, r in enumerate(records)
+             if r.key and r.key.lower() in targets and early(i)]
+    chosen = set(first)
+    return first + [i for i in range(len(records)) if i not in chosen]
 
 
 def merge_records(
     session: Session, *, records: Sequence[PaperRecord], status: str = "inbox",
     now: datetime | None = None,
 ) -> list[MergeResult]:
-    """:func:`merge_record` for each record in turn (same matches, keys and outcomes, also
-    between records of the same batch), fast enough for imports of thousands of papers: the
-    matching runs on an in-memory index and new papers are inserted in bulk, not one ORM
-    object at a time."""
+    """:func:`merge_record` for each record (same matches, keys and outcomes, also between
+    records of the same batch), fast enough for imports of thousands of papers: the matching
+    runs on an in-memory index and new papers are inserted in bulk, not one ORM object at a
+    time. Entries that crossref/xref others are merged after them, and follow their keys when
+    those cannot be kept. Results are in the order of ``records``."""
     if status not in STATUSES:
         raise BadInput(f"unknown status {status!r} (use one of: {', '.join(STATUSES)})")
     for record in records:
@@ -463,9 +692,14 @@ def merge_records(
                     .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))).all():
                 authors.setdefault(pid, []).append(name)
 
-    # The papers the batch will probably update, in a few queries rather than one per record.
+    # The papers the batch may match, in a few queries rather than one per record.
     load(sorted({pid for r, n in zip(records, norms, strict=True)
-                 if (pid := index.match(r, n)) is not None}))
+                 for pid in index.candidate_ids(r, n)}))
+
+    def authors_for(pid: int) -> list[str]:
+        if pid not in authors:
+            load([pid])
+        return authors[pid]
 
     conn = session.connection()
     paper_table = Paper.__table__  # type: ignore[attr-defined]
@@ -484,36 +718,67 @@ def merge_records(
         pending_authors.clear()
         pending_ids.clear()
 
-    outcomes: list[tuple[int, Outcome, str | None]] = []
+    # (paper id, outcome, wanted key, reason, possible, alias) per record, or a full result.
+    outcomes: dict[int, tuple[int, Outcome, str | None, list[tuple[str, str]]]] = {}
     updated: dict[int, MergeResult] = {}
-    for record, norm in zip(records, norms, strict=True):
-        pid = index.match(record, norm)
+    renamed: dict[str, str] = {}  # a file's key (lower case) -> the key its paper has
+    def early(i: int) -> bool:
+        key = records[i].key
+        return bool(key and key in index.keys) or bool(index.candidate_ids(records[i], norms[i]))
+
+    for i in _targets_first(records, early):
+        record = _follow_keys(records[i], renamed)
+        norm = norms[i]
+        match = index.match(record, norm, authors_for)
+        possible = [(key, reason) for _, key, reason in match.possible]
+        pid = match.pid
         if pid is not None:
             if pid in pending_ids:
                 flush_pending()
             if pid not in loaded:
                 load([pid])
             paper = loaded[pid]
-            old_norm = paper.title_norm
-            result = refresh_paper(session, paper=paper, record=record, now=now,
-                                   have=authors.get(pid, []),
-                                   identity_taken=index.identity_taken)
+            have = authors.get(pid, [])
+            other_entry = bool(record.key) and record.key != paper.key
+            result = refresh_paper(
+                session, paper=paper,
+                record=fill_only(record, paper, have) if other_entry else record,
+                now=now, have=have, identity_taken=index.identity_taken)
             if result.outcome == "updated":
                 authors[pid] = authors_of(session, paper_id=pid)
-            index.refresh(paper, authors.get(pid, []), old_norm)
-            outcomes.append((pid, result.outcome, None))
-            updated[len(outcomes) - 1] = result
+            index.refresh(paper)
+            result.reason, result.possible = match.reason, possible
+            if other_entry and record.key:
+                if index.by_key.get(record.key) == pid:
+                    pass  # already an alias of this paper
+                elif record.key not in index.keys and file_key_problem(record.key) is None:
+                    conn.execute(PaperAlias.__table__.insert(),  # type: ignore[attr-defined]
+                                 [{"alias": record.key, "paper_id": pid}])
+                    index.keys.add(record.key)
+                    index.by_key[record.key] = pid
+                    result.alias = record.key
+                    result.outcome = "updated"
+                else:
+                    renamed[record.key.lower()] = paper.key
+            updated[i] = result
             continue
         wanted: str | None = None
-        if record.key and check_key(record.key) is None:
+        if record.key and file_key_problem(record.key) is None:
             wanted = record.key
             key = unique_key(record.key, index.keys.__contains__)
         else:
             key = unique_key(base_key(record.authors, record.year, record.title),
                              index.keys.__contains__)
+        if record.key and key != record.key:
+            renamed[record.key.lower()] = key
         values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
-        if values["doi"] and values["doi"] in index.by_doi:
+        if values["doi"] and index.identity_taken("doi", values["doi"]):
             values["doi"] = None
+        if values["arxiv_id"] and index.identity_taken("arxiv_id", values["arxiv_id"]):
+            # An entry's arXiv id another work holds (a copied eprint): kept in its fields only.
+            values["arxiv_id"] = values["arxiv_version"] = None
+            if values["doi"] and split_arxiv_id(values["doi"]):
+                values["doi"] = None
         new_id = next_id
         next_id += 1
         pending_papers.append(dict(
@@ -521,18 +786,28 @@ def merge_records(
             extra_fields=dict(record.extra_fields), user_fields=[], source_values={},
             status=status, starred=False, rating=None,
             added=now, modified=now, read_at=now if status == "read" else None))
-        pending_authors.extend({"paper_id": new_id, "position": i, "name": name}
-                               for i, name in enumerate(record.authors))
+        pending_authors.extend({"paper_id": new_id, "position": pos, "name": name}
+                               for pos, name in enumerate(record.authors))
         pending_ids.add(new_id)
         authors[new_id] = list(record.authors)
-        index.keys.add(key)
-        index.add(new_id, values["arxiv_id"], values["doi"], norm,
-                  record.authors[0] if record.authors else None)
-        outcomes.append((new_id, "new", wanted))
+        rec = describe_record(record, norm)
+        rec.authors = []
+        raw_doi = record.extra_fields.get("original doi")
+        rec.doi = values["doi"] or (normalise_doi(raw_doi) if isinstance(raw_doi, str) else None)
+        rec.arxiv_id = values["arxiv_id"]
+        index.add(new_id, key, rec)
+        index.columns[new_id] = (values["arxiv_id"], values["doi"])
+        outcomes[i] = (new_id, "new", wanted, possible)
     flush_pending()
-    load(sorted({pid for pid, outcome, _ in outcomes if outcome == "new"} - set(loaded)))
-    return [updated.get(i) or MergeResult(loaded[pid], outcome, wanted)
-            for i, (pid, outcome, wanted) in enumerate(outcomes)]
+    load(sorted({pid for pid, _, _, _ in outcomes.values()} - set(loaded)))
+    out: list[MergeResult] = []
+    for i in range(len(records)):
+        if i in updated:
+            out.append(updated[i])
+        else:
+            pid, outcome, wanted, possible = outcomes[i]
+            out.append(MergeResult(loaded[pid], outcome, wanted, possible=possible))
+    return out
 
 
 def record_feed(

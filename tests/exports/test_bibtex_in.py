@@ -98,15 +98,17 @@ def test_value_errors_and_undefined_macros() -> None:
         "line 1: @article entry 'a': field 'year': cannot read '20a20': entry skipped",
         "line 5: @article entry 'b': field 'title': expected '#' or the end of the value before "
         "'author = {X}' (a missing comma?): entry skipped",
-        "line 13: @article entry 'd': field 'title' given twice: entry skipped",
     ]
-    (c,) = parsed.entries
+    c, d = parsed.entries
+    assert d.record.title == "T"  # a repeated field: the first value, as BibTeX keeps it
     assert c.record.venue == "IEEE_J_SP"
     assert c.record.extra_fields["original journal"] == "IEEE\\_J\\_SP"
     assert c.record.extra_fields["month"] == "MAR"
     assert [str(w) for w in parsed.warnings] == [
-        "line 8: entry 'c': field 'journal' uses @string 'IEEE_J_SP', which is not defined "
-        "here; kept as the text 'IEEE_J_SP'"]
+        "line 10: entry 'c': field 'journal' uses @string 'IEEE_J_SP', which is not defined "
+        "here: kept as its name",
+        "line 15: entry 'd': field 'title' given again (first at line 14); the first value is "
+        "kept"]
 
 
 def test_a_broken_string_definition_is_reported_and_its_users_kept() -> None:
@@ -114,8 +116,8 @@ def test_a_broken_string_definition_is_reported_and_its_users_kept() -> None:
     assert [str(w) for w in parsed.warnings] == [
         "line 1: @string 'bad' cannot be read (value ends with '#'); entries using it show its "
         "name instead",
-        "line 2: entry 'a': field 'journal' uses @string 'bad', which is not defined here; kept "
-        "as the text 'bad'"]
+        "line 2: entry 'a': field 'journal' uses @string 'bad', which is not defined here: kept "
+        "as its name"]
     assert parsed.skipped == [] and parsed.entries[0].record.venue == "bad"
 
 

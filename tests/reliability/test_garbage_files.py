@@ -130,7 +130,7 @@ def shared_pages(root: Path) -> dict[str, bytes]:
 # ---------------------------------------------------------------- BibTeX import
 
 SUMMARY = re.compile(r"^(?P<file>.+): added (?P<added>\d+), merged (?P<merged>\d+), "
-                     r"skipped (?P<skipped>\d+)(; new papers are 'queued')?$")
+                     r"(?:unchanged (?P<unchanged>\d+), )?skipped (?P<skipped>\d+)(; new papers are 'queued')?$")
 
 
 def check_import(db: Path, path: Path, result: Result, before: int) -> None:

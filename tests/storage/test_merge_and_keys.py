@@ -59,21 +59,32 @@ def test_merge_matches_any_arxiv_version_and_the_arxiv_doi(lib: Library) -> None
         assert len(ops.list_papers(s)) == 1
 
 
-def test_merge_matches_doi_then_title_with_first_author(lib: Library) -> None:
+def test_merge_matches_doi_then_title_authors_and_year(lib: Library) -> None:
     with lib.action("add") as s:
         a = ops.merge_record(s, record=PaperRecord(title="Deep Learning", authors=["Yann LeCun"],
                                                    doi="10.1038/NATURE14539", year=2015))
         same_doi = ops.merge_record(s, record=PaperRecord(title="Deep learning",
                                                           doi="https://doi.org/10.1038/nature14539"))
         same_title = ops.merge_record(s, record=PaperRecord(title="  deep   LEARNING ",
-                                                            authors=["LeCun, Yann"]))
+                                                            authors=["LeCun, Yann"], year=2015))
+        no_year = ops.merge_record(s, record=PaperRecord(title="Deep Learning",
+                                                         authors=["Yann LeCun"]))
         other_author = ops.merge_record(s, record=PaperRecord(title="Deep Learning",
-                                                              authors=["Ian Goodfellow"]))
+                                                              authors=["Ian Goodfellow"],
+                                                              year=2015))
     assert a.paper.doi == "10.1038/nature14539"
-    assert same_doi.paper.id == a.paper.id
-    assert same_title.paper.id == a.paper.id
+    assert (same_doi.paper.id, same_doi.reason) == (a.paper.id, "same DOI 10.1038/nature14539")
+    assert (same_title.paper.id, same_title.reason) == (
+        a.paper.id, "same title, authors, year and venue")
+    # Same title and author, but one says no year: kept apart, reported.
+    assert no_year.outcome == "new" and no_year.paper.key == "lecundeep"
+    assert no_year.possible == [(a.paper.key, "same title, years none and 2015")]
     assert other_author.outcome == "new" and other_author.paper.id != a.paper.id
-    assert other_author.paper.key == "goodfellowdeep"
+    assert other_author.paper.key == "goodfellow2015deep"
+    assert other_author.possible == [
+        (a.paper.key, "same title, first authors Ian Goodfellow and LeCun, Yann"),
+        ("lecundeep", "same title, first authors Ian Goodfellow and Yann LeCun, years 2015 "
+                      "and none")]
 
 
 def test_merge_never_touches_the_users_fields(lib: Library) -> None:

@@ -72,6 +72,10 @@ def v1_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     conn = sqlite3.connect(path)
     try:
         assert migrations.migrate(conn, target=1) == [1]
+        # Today's merge code looks up key aliases (schema 3); the papershelf of schema 1 had
+        # none. The table is there while the library is filled, and gone after.
+        conn.execute("CREATE TABLE paper_alias (alias TEXT PRIMARY KEY, paper_id INTEGER)")
+        conn.commit()
     finally:
         conn.close()
     _later_columns(path, add=True)
@@ -89,6 +93,13 @@ def v1_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                     "'2024-06-16 08:00:05', 3, '[\"one failed\"]')")
         finally:
             lib.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM paper_alias").fetchone() == (0,)
+        conn.execute("DROP TABLE paper_alias")
+        conn.commit()
+    finally:
+        conn.close()
     _later_columns(path, add=False)
     assert version(path) == 1
     return path
@@ -114,7 +125,7 @@ def test_upgrading_v1_keeps_every_row_and_builds_the_index(v1_library: Path) -> 
 
     lib = open_library(v1_library)
     try:
-        assert version(v1_library) == migrations.latest_version() == 3
+        assert version(v1_library) == migrations.latest_version() >= 4
         # Every table of schema 1, every row, unchanged.
         assert snapshot(v1_library, list(before), like=v1_library.with_name("library.db.v1.bak")) == before
         # The copy made before upgrading is the untouched version-1 file.

@@ -233,14 +233,16 @@ def test_import_merges_with_papers_already_there_and_reports_key_clashes(
         # Each field changed is named; the authors typed by hand (add --author) stay.
         "merged attention into vaswani2017attention (same arXiv id 1706.03762): venue (none) -> "
         "NeurIPS, entry_type (none) -> article, kept your authors Ashish Vaswani; Noam Shazeer "
-        "(source: Ashish Vaswani; Noam Shazeer; ... (3 in all))",
+        "(source: Ashish Vaswani; Noam Shazeer; ... (3 in all)); 'attention' kept as another key "
+        "of vaswani2017attention",
         "added bostrom2006securitya (the file's key 'bostrom2006security' is taken by another "
         "paper): Extending XP",
         "merged resnet into he2016deep (same DOI 10.1109/cvpr.2016.90): entry_type (none) -> "
-        "article",
+        "article; 'resnet' kept as another key of he2016deep",
         "added inner: Same Title",
-        "merged inner2 into inner (same title and first author): title 'Same Title' -> "
-        "'Same title!'",
+        # Another entry of the same work only fills what the paper lacks (never its title).
+        "merged inner2 into inner (same title, authors, year and venue): no change; 'inner2' "
+        "kept as another key of inner",
         f"{bib}: added 2, merged 3, skipped 0; new papers are 'queued'",
     ]
     vaswani = shelf("show", "vaswani2017attention", "--json").json()
@@ -254,12 +256,15 @@ def test_import_merges_with_papers_already_there_and_reports_key_clashes(
 
 def test_import_says_when_the_files_key_cannot_be_used(cli: CliRunnerFn, tmp_path: Path) -> None:
     bib = tmp_path / "keys.bib"
+    # biber takes a key in Unicode; no BibTeX tool takes one with a backslash or a '#'.
     bib.write_text("@article{müller2020, title={Umlauts in the key}, author={Max Müller}, "
-                   "year=2020}\n")
+                   "year=2020}\n@article{a\\b#1, title={Backslash}, author={Max Muster}, "
+                   "year=2021}\n")
     r = cli("import", str(bib))
-    assert r.out.splitlines()[0] == (
-        "added muller2020umlauts (not the file's key: key 'müller2020' may only use ASCII "
-        "letters, digits and _ : - . + /): Umlauts in the key")
+    assert r.out.splitlines()[:2] == [
+        "added müller2020: Umlauts in the key",
+        "added muster2021backslash (not the file's key: key 'a\\\\b#1' has '\\\\', which BibTeX "
+        "or \\cite cannot take): Backslash"]
 
 
 def test_import_is_one_undo_step(cli: CliRunnerFn) -> None:

@@ -82,9 +82,11 @@ def export(lib: Library, refs: tuple[str, ...], tags: tuple[str, ...], status_: 
 @click.option("--resolve", is_flag=True, help="With --page: look the papers up online.")
 @click.option("--year", type=click.IntRange(1991, 2100),
               help="With --page: year of dates written without one (default: this year).")
+@click.option("--encoding", metavar="NAME",
+              help="The .bib file's encoding when it is neither UTF-8 nor Latin-1 (e.g. gbk).")
 @pass_library
 def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, page: Path | None,
-               resolve: bool, year: int | None) -> int:
+               resolve: bool, year: int | None, encoding: str | None) -> int:
     """Import a .bib file: each entry is merged into the library (no duplicates; the file's
     keys are kept when free). Entries that cannot be read are reported with their line."""
     if page is not None:
@@ -96,4 +98,4 @@ def import_cmd(lib: Library, file: Path | None, dry_run: bool, status_: str, pag
         raise click.UsageError("--resolve and --year go with --page FILE")
     if file is None:
         raise click.UsageError("give the .bib FILE to import (or --page FILE)")
-    return show(import_bib(lib, file, status=status_, dry_run=dry_run))
+    return show(import_bib(lib, file, status=status_, dry_run=dry_run, encoding=encoding))

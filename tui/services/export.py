@@ -14,6 +14,7 @@ from exports.bibtex_out import ExportItem, Style, export_bibtex
 from exports.merge import merge_into, write_new
 from reader.errors import BadInput, PapershelfError
 from storage import ops, views
+from storage.aliases import aliases_by_paper
 from storage.db import Library
 from storage.search import search_papers
 from tui.services.files import guard_existing, keep_old
@@ -89,10 +90,12 @@ def export_items(session: Any, papers: list[tuple[int, str]], *, with_tags: bool
         ids = [pid for pid, _ in batch]
         tags = ops.tags_by_paper(session, paper_ids=ids) if with_tags else {}
         notes = ops.notes_by_paper(session, paper_ids=ids) if with_notes else {}
+        aliases = aliases_by_paper(session, paper_ids=ids)
         parents: list[tuple[int, str]] = []
         for pid, record in zip(ids, ops.paper_records(session, paper_ids=ids), strict=True):
             items.append(ExportItem(record, tags=tags.get(pid, []),
-                                    notes=[_note_text(n.body, n.quote) for n in notes.get(pid, [])]))
+                                    notes=[_note_text(n.body, n.quote) for n in notes.get(pid, [])],
+                                    aliases=aliases.get(pid, [])))
             target = (record.extra_fields or {}).get("crossref", "").strip()
             if target and target.lower() not in keys:
                 try:

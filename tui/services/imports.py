@@ -13,11 +13,9 @@ from typing import Any
 from exports.bibtex_in import BibParse, read_bibtex_file
 from reader.errors import BadInput
 from reader.page import PageError, parse_page
-from reader.record import PaperRecord, split_arxiv_id
 from storage import ops, pulls, vocab
+from storage.aliases import file_key_problem
 from storage.db import Library
-from storage.keys import check_key
-from storage.models import Paper
 from tui.services.pull import Sources
 from tui.services.report import Report
 from tui.services.resolve import resolve_papers
@@ -46,22 +44,12 @@ def bulk() -> Iterator[None]:
 class BibImportReport(Report):
     added: int = 0
     merged: int = 0
+    unchanged: int = 0
     skipped: int = 0
 
 
 class _DryRun(Exception):
     """Raised inside the transaction of a dry run so that it rolls back."""
-
-
-def _match_reason(record: PaperRecord, paper: Paper) -> str:
-    if record.arxiv_id and paper.arxiv_id == record.arxiv_id:
-        return f"same arXiv id {record.arxiv_id}"
-    if record.doi and paper.doi == record.doi:
-        return f"same DOI {record.doi}"
-    split = split_arxiv_id(record.doi) if record.doi else None
-    if split and paper.arxiv_id == split[0]:
-        return f"same arXiv id {split[0]}"
-    return "same title and first author"
 
 
 def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool,
@@ -78,26 +66,35 @@ def _merge_all(session: Any, parsed: BibParse, *, status: str, dry_run: bool,
             if result.key_changed:
                 note = f" (the file's key {result.wanted_key!r} is taken by another paper)"
             elif file_key and paper.key != file_key:  # merge_record did not take it as a key
-                note = f" (not the file's key: {check_key(file_key)})"
+                note = f" (not the file's key: {file_key_problem(file_key)})"
             verb = "would add" if dry_run else "added"
             out.lines.append(f"{verb} {paper.key}{note}: {record.title}")
         else:
-            out.merged += 1
             target = f"{file_key} into {paper.key}" if file_key != paper.key else paper.key
+            if result.outcome == "unchanged" and not result.alias:
+                out.unchanged += 1
+            else:
+                out.merged += 1
             state = result.describe()  # each field changed or kept, or "no change"
+            if result.alias:
+                state = "updated" if state == "no change" else state
+                state += f"; {result.alias!r} kept as another key of {paper.key}"
             verb = "would merge" if dry_run else "merged"
-            out.lines.append(f"{verb} {target} ({_match_reason(record, paper)}): {state}")
+            out.lines.append(f"{verb} {target} ({result.reason}): {state}")
+        for other, reason in result.possible[:3]:
+            out.lines.append(f"{paper.key}: possible duplicate of {other}: {reason} "
+                             f"(kept apart; 'papershelf merge {other} {paper.key}' joins them)")
 
 
 def import_bib(lib: Library, file: Path, *, status: str = IMPORT_STATUS,
-               dry_run: bool = False) -> BibImportReport:
+               dry_run: bool = False, encoding: str | None = None) -> BibImportReport:
     """Merge the file's records in one undoable step (or, for a dry run, in a transaction that
     is rolled back, so the report is exactly what the import would do). Entries that cannot be
     read are problems with their line; the import goes on without them (exit 1)."""
     status = vocab.check_status(status)
     report = BibImportReport()
     with bulk():
-        parsed = read_bibtex_file(file)
+        parsed = read_bibtex_file(file, encoding=encoding)
         if dry_run:
             try:
                 with lib.write() as session:
@@ -113,7 +110,8 @@ def import_bib(lib: Library, file: Path, *, status: str = IMPORT_STATUS,
     report.skipped = len(parsed.skipped)
     verb = ("would add", "would merge", "would skip") if dry_run else ("added", "merged",
                                                                        "skipped")
-    summary = (f"{file}: {verb[0]} {report.added}, {verb[1]} {report.merged}, "
+    unchanged = f"unchanged {report.unchanged}, " if report.unchanged else ""
+    summary = (f"{file}: {verb[0]} {report.added}, {verb[1]} {report.merged}, {unchanged}"
                f"{verb[2]} {report.skipped}")
     if dry_run:
         summary += " (dry run: nothing changed)"
