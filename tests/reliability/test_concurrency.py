@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.app import notifications, screen_text, wait_for
+
 from . import library_data as data
-from .app_helpers import notifications, screen_text, wait_for
 from .harness import REPO, Job, Result, clean_env, record, run_inproc
+
+pytestmark = pytest.mark.serial  # its own processes: timing-sensitive, never beside other tests
 
 # One process running many papershelf commands one after another, each exactly as the command
 # line runs it (its own library opening, transaction and exit code), printing what each returned.

@@ -31,6 +31,8 @@ from .harness import (
     trace_steps,
 )
 
+pytestmark = pytest.mark.serial  # kills counted, its own worker processes: run alone
+
 KILLS = 20
 
 

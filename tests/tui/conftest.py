@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shelf_helpers import TODAY
-from shelf_sample import build_sample
 
 from storage.db import Library, open_library
+from tests.support.app import TODAY
+from tests.support.shelf_sample import build_sample
 from tui.app import PapershelfApp
 from tui.config import Config
 

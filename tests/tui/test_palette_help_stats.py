@@ -3,11 +3,11 @@ export tag: test_app_export.py)."""
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.command import CommandPalette
 
 from storage import ops
 from storage.views import View
+from tests.support.app import notifications, press, screen_text, settle, type_text
 from tui.app import binding_groups, binding_ids
 from tui.screens.dialogs import ExportDialog, InputDialog
 from tui.screens.help import HelpScreen

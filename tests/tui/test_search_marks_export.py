@@ -3,10 +3,10 @@ test_app_export.py)."""
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.widgets import Input
 
 from storage.views import View
+from tests.support.app import notifications, press, screen_text, settle, type_text
 
 
 def keys_shown(app) -> list[str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, screen_text, settle, type_text
 from textual.widgets import Input, TextArea
 
 from storage import ops
+from tests.support.app import notifications, press, screen_text, settle, type_text
 from tui.screens.dialogs import ConfirmDialog, TagDialog, parse_tags, suggest_tags
 from tui.screens.note_editor import NoteEditor
 from tui.widgets.detail import NoteCard
