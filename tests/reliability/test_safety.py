@@ -18,6 +18,8 @@ from storage.migrations import latest_version
 
 from .harness import REPO, Result, clean_env, dump, run_inproc
 
+pytestmark = pytest.mark.slow  # the reliability suite is left out of the fast lane
+
 HOSTILE_TITLE = "Robert'); DROP TABLE paper; --"
 HOSTILE_AUTHOR = "Miles O'Brien; DELETE FROM paper_author"
 HOSTILE_TAG = "x'; DROP TABLE tag; --"

@@ -20,7 +20,8 @@ from storage import ops
 from storage.db import open_library
 from tests.support.shelf_sample import build_sample
 
-pytestmark = pytest.mark.serial  # a real terminal, waits with timeouts: run alone
+# serial: a real terminal, waits with timeouts: run alone. slow: not in the fast lane.
+pytestmark = [pytest.mark.serial, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
