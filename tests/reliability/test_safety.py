@@ -181,10 +181,9 @@ async def test_links_opened_are_only_http(tmp_path: Path, monkeypatch: pytest.Mo
     from reader.record import PaperRecord
     from storage import ops
     from storage.db import open_library
+    from tests.support.app import notifications, screen_text, settle
     from tui.app import PapershelfApp
     from tui.config import Config
-
-    from .app_helpers import notifications, screen_text, settle
 
     opened: list[str] = []
     spawned: list[object] = []
