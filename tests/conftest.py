@@ -14,6 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 from storage.db import Library, open_library
+from tests.support.suite import (  # noqa: F401 (the hooks that run the suite in parallel)
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+    pytest_xdist_make_scheduler,
+)
 from tui.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,62 +1,71 @@
-"""The project's own rules, checked on every test run: lint, types, the layer contract, and the
-README's test command being the one CI runs."""
+"""The project's own rules about itself. ruff, mypy and lint-imports run as their own CI step
+(.ci/run, before the test command); here: that CI does run them, and runs exactly the README's
+test command, and that the layer contracts in pyproject.toml really catch a violation (checked
+on a temporary copy of the source, never by writing into the source tree)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
 
-
-def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+PACKAGES = ("reader", "storage", "exports", "tui")
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is not installed: pip install -e '.[test]'")
-    return found
+def _readme_test_command() -> str:
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```\n(.*?)\n```", readme, flags=re.S)
+    return next(b for b in blocks if "pytest" in b and "\n" not in b)
 
 
-def test_ruff_is_clean() -> None:
-    result = _run(_tool("ruff"), "check", ".")
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_mypy_is_clean() -> None:
-    result = _run(sys.executable, "-m", "mypy")
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_layer_contract_is_kept() -> None:
-    """Only tui imports textual, only storage touches SQL, only reader does HTTP, BibTeX syntax
-    only in exports (the contracts are in pyproject.toml)."""
-    result = _run(_tool("lint-imports"))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 broken" in result.stdout
-
-
-def test_layer_contract_catches_a_violation(tmp_path) -> None:
-    """The contract is not vacuous: a storage module importing textual breaks it."""
-    bad = REPO / "storage" / "_contract_probe.py"
-    bad.write_text("import textual  # noqa: F401\n")
-    try:
-        result = _run(_tool("lint-imports"))
-    finally:
-        bad.unlink()
-    assert result.returncode != 0
-    assert "Only tui imports textual BROKEN" in result.stdout
+def _ci_lines() -> list[str]:
+    return [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
-    readme = (REPO / "README.md").read_text()
-    blocks = re.findall(r"```\n(.*?)\n```", readme, flags=re.S)
-    test_cmd = next(b for b in blocks if "pytest" in b and "\n" not in b)
-    ci = (REPO / ".ci" / "run").read_text().splitlines()
-    assert test_cmd in ci, f"{test_cmd!r} is not a line of .ci/run"
+    test_cmd = _readme_test_command()
+    assert test_cmd in _ci_lines(), f"{test_cmd!r} is not a line of .ci/run"
+
+
+def test_ci_checks_lint_types_and_contracts_before_the_tests() -> None:
+    """ruff, mypy and lint-imports are a CI step of their own, failing CI (set -e) before the
+    test command starts."""
+    lines = _ci_lines()
+    assert "set -euo pipefail" in lines
+    tests_at = lines.index(_readme_test_command())
+    for check in ("ruff check .", "mypy", "lint-imports"):
+        assert check in lines, f"{check!r} is not a line of .ci/run"
+        assert lines.index(check) < tests_at, f"{check!r} runs after the tests"
+
+
+def _lint_imports() -> str:
+    found = shutil.which("lint-imports") or shutil.which(
+        "lint-imports", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.fail("lint-imports is not installed: pip install -e '.[test]'")
+    return found
+
+
+def test_layer_contract_catches_a_violation(tmp_path: Path) -> None:
+    """The contracts are not vacuous: in a copy of the source with one storage module importing
+    textual, lint-imports fails and names that import."""
+    for package in PACKAGES:
+        shutil.copytree(REPO / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.db"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "storage" / "_contract_probe.py").write_text("import textual  # noqa: F401\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERSHELF_")}
+    env["PYTHONPATH"] = str(tmp_path)  # the copy, not the installed package
+    result = subprocess.run([_lint_imports(), "--no-cache"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Only tui imports textual BROKEN" in result.stdout, result.stdout
+    assert "storage._contract_probe -> textual" in result.stdout, result.stdout
+    assert not (REPO / "storage" / "_contract_probe.py").exists()

@@ -1,6 +1,6 @@
 """Benchmark: the app on a 100,000-paper library (not collected by pytest; run it by hand).
 
-    python tests/benchmarks/bench_app.py [--papers 100000] [--runs 5] [--keep]
+    python -m tests.benchmarks.bench_app [--papers 100000] [--runs 5] [--keep]
 
 Prints:
 - launch: the real command (`python -m tui --db ...`) in a pseudo-terminal, from spawn to the
@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
 from storage.db import open_library  # noqa: E402
 from storage.search import rebuild_index  # noqa: E402

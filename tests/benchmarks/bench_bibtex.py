@@ -1,6 +1,6 @@
 """BibTeX speed: export of 10,000 papers and import of a 10,000-entry .bib.
 
-    python tests/benchmarks/bench_bibtex.py [--papers 10000] [--runs 7]
+    python -m tests.benchmarks.bench_bibtex [--papers 10000] [--runs 7]
 
 Prints median and p95 (nearest rank) wall time of each step, CPU time beside it (this machine
 is shared: CPU time is what the code costs), and the ratio against a simple baseline: plain
@@ -26,7 +26,6 @@ from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
 import bibtexparser  # noqa: E402
 from bibtexparser.model import Entry, Field  # noqa: E402

@@ -1,7 +1,7 @@
 """Fidelity: real .bib files imported into a fresh library and exported again, against the
 original file.
 
-    python tests/benchmarks/bench_fidelity.py [--fixtures DIR] [--no-tools]
+    python -m tests.benchmarks.bench_fidelity [--fixtures DIR] [--no-tools]
 
 For each .bib of the shared fixtures (``$PAPERSHELF_FIXTURES/bib``, see its SOURCES.md) and the
 repository's own samples: entries read, papers in the library after ``papershelf import``, the
@@ -24,19 +24,17 @@ import os
 import platform
 import re
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
-from exports.bibtex_in import original_fields, parse_bibtex  # noqa: E402
-from exports.names import NAME_FIELDS, bibtex_name_list  # noqa: E402
-from tests.exports.test_toolchain import run_biber, run_bibtex  # noqa: E402
-from tui.cli import main  # noqa: E402
+from exports.bibtex_in import original_fields, parse_bibtex
+from exports.names import NAME_FIELDS, bibtex_name_list
+from tests.exports.test_toolchain import run_biber, run_bibtex
+from tui.cli import main
 
 STYLES = ("bibtex", "biblatex")
 

@@ -1,6 +1,6 @@
 """Search benchmark: 100,000 papers, the query classes of issue 5, a naive baseline, recall.
 
-    python tests/benchmarks/bench_search.py [--papers 100000] [--rebuild] [--baseline-sample 8]
+    python -m tests.benchmarks.bench_search [--papers 100000] [--rebuild] [--baseline-sample 8]
 
 Builds (once; cached under $PAPERSHELF_BENCH_CACHE or the system temp folder) a version-1
 library of synthetic papers (tests/benchmarks/synth.py, fixed seed) and upgrades a copy to the
@@ -29,10 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(HERE))
 
-import synth  # noqa: E402
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
 from reader.record import PaperRecord  # noqa: E402
@@ -42,6 +39,7 @@ from storage import (  # noqa: E402
     search,
 )
 from storage.db import open_library  # noqa: E402
+from tests.benchmarks import synth  # noqa: E402
 
 KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 

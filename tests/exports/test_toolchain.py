@@ -26,7 +26,7 @@ from tests.conftest import IN_CI
 HERE = Path(__file__).parent
 STYLES = ("bibtex", "biblatex")
 
-pytestmark = pytest.mark.toolchain
+pytestmark = [pytest.mark.toolchain, pytest.mark.slow]  # biber is seconds per run
 
 
 @pytest.fixture(scope="module")

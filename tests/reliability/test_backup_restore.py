@@ -27,6 +27,8 @@ from .harness import (
     trace_steps,
 )
 
+pytestmark = pytest.mark.slow  # the reliability suite is left out of the fast lane
+
 LATEST = migrations.latest_version()
 
 

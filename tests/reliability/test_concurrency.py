@@ -12,9 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.app import notifications, screen_text, wait_for
+
 from . import library_data as data
-from .app_helpers import notifications, screen_text, wait_for
 from .harness import REPO, Job, Result, clean_env, record, run_inproc
+
+# serial: several processes on one library, timing-sensitive: run alone.
+# slow: the reliability suite is left out of the fast lane.
+pytestmark = [pytest.mark.serial, pytest.mark.slow]
 
 # One process running many papershelf commands one after another, each exactly as the command
 # line runs it (its own library opening, transaction and exit code), printing what each returned.

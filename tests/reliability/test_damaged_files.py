@@ -21,6 +21,8 @@ from storage import migrations
 from . import library_data as data
 from .harness import Result, copy_library, record, run, run_inproc, sha256, sidecars
 
+pytestmark = pytest.mark.slow  # the reliability suite is left out of the fast lane
+
 DAMAGED = ("is damaged (database disk image is malformed): restore a backup (see 'Where your "
            "data lives' in the README)")
 # What each command is asked to do to a file it must refuse.

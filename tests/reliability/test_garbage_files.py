@@ -44,6 +44,8 @@ from . import fuzz
 from .fuzz import fuzz_settings, nasty, no_hang
 from .harness import REPO, Result, record, run_inproc
 
+pytestmark = pytest.mark.slow  # the reliability suite is left out of the fast lane
+
 READER_DATA = REPO / "tests" / "reader" / "data"
 EXPORTS_DATA = REPO / "tests" / "exports" / "data"
 DAY = date(2024, 6, 16)

@@ -24,6 +24,8 @@ from storage.text import fold
 from .fuzz import IN_CI, nasty
 from .harness import Result, record, run_inproc
 
+pytestmark = pytest.mark.slow  # the reliability suite is left out of the fast lane
+
 # Examples per property that drives the command line (each runs several commands on its own
 # library); PAPERSHELF_FUZZ_EXAMPLES=1000 for a long hunt. The pure functions take 400 each.
 EXAMPLES = int(os.environ.get("PAPERSHELF_FUZZ_EXAMPLES", "50"))

@@ -18,6 +18,8 @@ from storage.migrations import latest_version
 
 from .harness import REPO, Result, clean_env, dump, run_inproc
 
+pytestmark = pytest.mark.slow  # the reliability suite is left out of the fast lane
+
 HOSTILE_TITLE = "Robert'); DROP TABLE paper; --"
 HOSTILE_AUTHOR = "Miles O'Brien; DELETE FROM paper_author"
 HOSTILE_TAG = "x'; DROP TABLE tag; --"
@@ -179,10 +181,9 @@ async def test_links_opened_are_only_http(tmp_path: Path, monkeypatch: pytest.Mo
     from reader.record import PaperRecord
     from storage import ops
     from storage.db import open_library
+    from tests.support.app import notifications, screen_text, settle
     from tui.app import PapershelfApp
     from tui.config import Config
-
-    from .app_helpers import notifications, screen_text, settle
 
     opened: list[str] = []
     spawned: list[object] = []

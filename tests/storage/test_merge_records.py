@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -140,6 +141,7 @@ DOIS = [None, None, "10.1/x", "10.1/X", "10.48550/arXiv.2106.09685"]
 KEYS = [None, "k", "k", "K", "vaswani2017attention", "bad key"]
 
 
+@pytest.mark.slow  # one of the slowest of the fast lane (--durations)
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(TITLES), st.sampled_from(AUTHORS),

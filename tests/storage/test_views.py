@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
-from shelf_sample import build_sample  # noqa: E402
-
-from reader.errors import BadInput  # noqa: E402
-from storage import (
-    ops,  # noqa: E402
-    views,  # noqa: E402
-)
-from storage.views import View  # noqa: E402
+from reader.errors import BadInput
+from storage import ops, views
+from storage.views import View
+from tests.support.shelf_sample import build_sample
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shelf_helpers import TODAY
-from shelf_sample import build_sample
 
 from storage.db import Library, open_library
+from tests.support.app import TODAY
+from tests.support.shelf_sample import build_sample
 from tui.app import PapershelfApp
 from tui.config import Config
 
@@ -23,10 +23,35 @@ def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAPERSHELF_DB", raising=False)
 
 
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The sample library, built once per run (each build is a dozen committed writes) and
+    copied for every test that asks for ``sample``: the file and its title -> id."""
+    path = tmp_path_factory.mktemp("sample") / "built.db"
+    built = open_library(path)
+    try:
+        ids = build_sample(built)
+        built.backup(path.with_name("template.db"))
+    finally:
+        built.close()
+    return path.with_name("template.db"), ids
+
+
 @pytest.fixture
-def sample(lib: Library) -> dict[str, int]:
+def lib(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Library]:
+    """The temporary library; a fresh copy of the sample library when the test uses ``sample``."""
+    if "sample" in request.fixturenames:
+        template, _ids = request.getfixturevalue("sample_template")
+        db_path.write_bytes(template.read_bytes())
+    library = open_library(db_path)
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def sample(lib: Library, sample_template: tuple[Path, dict[str, int]]) -> dict[str, int]:
     """The sample papers in the temporary library: title -> id."""
-    return build_sample(lib)
+    return dict(sample_template[1])
 
 
 @pytest.fixture

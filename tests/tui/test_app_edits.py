@@ -3,8 +3,7 @@ the same words, whichever front made it; and a dialog flow that is cancelled wri
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, settle, type_text
-
+from tests.support.app import notifications, press, settle, type_text
 from tui.screens.dialogs import ConfirmDialog, TagDialog
 
 

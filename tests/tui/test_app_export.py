@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import bibtexparser
-from shelf_helpers import press, screen_text, settle, type_text
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input, TextArea
 
 from storage.views import View
+from tests.support.app import press, screen_text, settle, type_text
 from tui.config import Config
 from tui.screens.dialogs import ConfirmDialog, ExportDialog, PreviewScreen
 

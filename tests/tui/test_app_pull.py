@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shelf_helpers import TODAY, press, screen_text, settle, type_text
 from textual.command import CommandPalette
 from textual.widgets import Input, ProgressBar
 
 import reader.arxiv
 import storage.vocab
 from storage import ops, pulls
+from tests.support.app import TODAY, press, screen_text, settle, type_text
 from tests.support.local_server import Gate, LocalServer, Reply, closed_port_url, local_server
 from tui.screens.dialogs import InputDialog
 

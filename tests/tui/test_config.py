@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shelf_helpers import notifications, press, settle
-
 from storage import ops
+from tests.support.app import notifications, press, settle
 from tui.config import Config, config_path, load_config
 
 GOOD = """\

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
-from shelf_sample import build_sample
 
 from storage import ops
 from storage.db import open_library
+from tests.support.shelf_sample import build_sample
+
+# serial: a real terminal, waits with timeouts: run alone. slow: not in the fast lane.
+pytestmark = [pytest.mark.serial, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from shelf_helpers import press, screen_text, settle
-
 from storage.views import View
+from tests.support.app import press, screen_text, settle
 from tui.widgets.detail import NoteCard
 from tui.widgets.paper_list import PaperList
 

@@ -3,11 +3,12 @@ export tag: test_app_export.py)."""
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, screen_text, settle, type_text
+import pytest
 from textual.command import CommandPalette
 
 from storage import ops
 from storage.views import View
+from tests.support.app import notifications, press, screen_text, settle, type_text
 from tui.screens.dialogs import ExportDialog, InputDialog
 from tui.screens.help import HelpScreen
 from tui.screens.keys import binding_groups, binding_ids
@@ -21,6 +22,7 @@ async def palette(pilot, text: str) -> str:
     return screen_text(pilot.app)
 
 
+@pytest.mark.slow  # one of the slowest of the fast lane (--durations)
 async def test_palette_runs_actions_and_opens_papers_by_title(lib, sample, make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -52,6 +54,7 @@ async def test_palette_runs_actions_and_opens_papers_by_title(lib, sample, make_
         assert app.theme == "nord"
 
 
+@pytest.mark.slow  # one of the slowest of the fast lane (--durations)
 async def test_palette_opens_papers_fuzzily(sample, make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -3,10 +3,11 @@ test_app_export.py)."""
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, screen_text, settle, type_text
+import pytest
 from textual.widgets import Input
 
 from storage.views import View
+from tests.support.app import notifications, press, screen_text, settle, type_text
 
 
 def keys_shown(app) -> list[str]:
@@ -30,6 +31,7 @@ async def search_for(pilot, text: str) -> None:
     await type_text(pilot, text)
 
 
+@pytest.mark.slow  # one of the slowest of the fast lane (--durations)
 async def test_search_box_filters_as_you_type_and_esc_clears(sample, make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -63,6 +65,7 @@ async def test_search_box_filters_as_you_type_and_esc_clears(sample, make_app):
         assert papers.has_focus
 
 
+@pytest.mark.slow  # one of the slowest of the fast lane (--durations)
 async def test_qualifiers_work_in_the_search_box(sample, make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

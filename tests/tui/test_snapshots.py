@@ -4,9 +4,8 @@ time and the app's "today" is frozen, so nothing here depends on the clock."""
 
 from __future__ import annotations
 
-from shelf_helpers import press, settle, type_text
-
 from storage.views import View
+from tests.support.app import press, settle, type_text
 
 
 def test_main_screen(sample, make_app, snap_compare):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, screen_text, settle, type_text
+import pytest
 from textual.widgets import Input, TextArea
 
 from storage import ops
+from tests.support.app import notifications, press, screen_text, settle, type_text
 from tui.screens.dialogs import ConfirmDialog, TagDialog, parse_tags, suggest_tags
 from tui.screens.note_editor import NoteEditor
 from tui.widgets.detail import NoteCard
@@ -27,6 +28,7 @@ def test_parse_and_suggest():
     assert suggest_tags("zzzz", known) == []
 
 
+@pytest.mark.slow  # one of the slowest of the fast lane (--durations)
 async def test_tag_dialog_completes_adds_and_removes_several(lib, sample, make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from shelf_helpers import notifications, press, screen_text, settle
-
 from storage import ops
+from tests.support.app import notifications, press, screen_text, settle
 from tui.screens.dialogs import ConfirmDialog
 
 

@@ -11,7 +11,7 @@ from reader.record import PaperRecord
 from storage import ops
 from storage.db import Library
 
-DATA = Path(__file__).parent / "data" / "papers.json"
+DATA = Path(__file__).resolve().parents[1] / "tui" / "data" / "papers.json"
 NOW = datetime(2024, 1, 20, 9, 30, 0)
 RECORD_FIELDS = {"title", "authors", "year", "arxiv_id", "arxiv_version", "doi", "published",
                  "venue", "entry_type", "primary_category", "abstract", "url_abs", "url_pdf",

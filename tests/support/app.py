@@ -1,8 +1,11 @@
-"""Helpers for the app's Pilot tests: wait until idle, read the screen as text."""
+"""Driving the Textual app in Pilot tests: wait until idle or until something is true (pilot
+pauses, never sleeps), press keys, type, and read the screen and the notifications as text.
+One module for every test directory (`from tests.support.app import settle, ...`)."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -40,6 +43,16 @@ async def settle(pilot: Pilot[Any], rounds: int = 200, *, besides: str | None = 
     raise AssertionError("the app did not settle")
 
 
+async def wait_for(pilot: Pilot[Any], what: str, ready: Callable[[], bool], *,
+                   seconds: float = 60.0) -> None:
+    """Let the app run (pilot pauses) until ``ready()``; a bounded wait, not a sleep."""
+    for _ in range(int(seconds / 0.05)):
+        if ready():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"the app did not get there: {what}")
+
+
 async def press(pilot: Pilot[Any], *keys: str) -> None:
     """Press keys one at a time, letting the app settle after each."""
     for key in keys:
@@ -59,4 +72,5 @@ def screen_text(app: App[Any]) -> str:
 
 
 def notifications(app: App[Any]) -> list[str]:
-    return [n.message for n in app._notifications]
+    """The messages of the notifications shown so far, as text."""
+    return [str(n.message) for n in app._notifications]
