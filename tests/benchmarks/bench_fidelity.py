@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-
 from exports.bibtex_in import original_fields, parse_bibtex
 from exports.names import NAME_FIELDS, bibtex_name_list
 from tests.exports.test_toolchain import run_biber, run_bibtex
 from tui.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
 
 STYLES = ("bibtex", "biblatex")
 
