@@ -356,6 +356,7 @@ class Library:
             # arXiv entry may have none. A paper's authors are written in the same transaction
             # as the paper; tests/reliability/test_crash.py shows no kill separates them.)
             problems += index_problems(conn)
+            problems += key_case_clashes(conn)
             return problems
         except sqlite3.DatabaseError as err:
             if not _is_file_error(err):
@@ -372,6 +373,19 @@ class Library:
                 return int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
             conn.close()
+
+
+def key_case_clashes(conn: sqlite3.Connection) -> list[str]:
+    """Citation keys that differ only in case (BibTeX takes them as one key: "Repeated entry").
+    A library upgraded from schema 2 may hold such pairs; nothing renames them silently."""
+    problems = []
+    for (group,) in conn.execute(
+            "SELECT group_concat(quote(key) || ' (paper ' || id || ')', ', ') FROM "
+            "(SELECT id, key FROM paper ORDER BY id) GROUP BY key COLLATE NOCASE "
+            "HAVING count(*) > 1"):
+        problems.append(f"citation keys {group} differ only in case (BibTeX takes them as one "
+                        f"key): rename all but one with 'papershelf key KEY NEW_KEY'")
+    return problems
 
 
 def copy_database(src: sqlite3.Connection, dest: Path) -> None:

@@ -272,8 +272,30 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {body}")
 
 
+# ---------------------------------------------------------------- v3: keys unique ignoring case,
+# and an undo log that keeps only what changed
+# BibTeX compares keys ignoring case ("Repeated entry"), so the library does too: a unique index
+# on ``key COLLATE NOCASE``. A library may already hold keys that differ only in case; neither is
+# renamed here (a key, once given, changes only when the user renames it): the later spellings
+# are left out of the index (its WHERE names them) and ``papershelf db check`` reports each
+# pair. New keys avoid every key ignoring case (storage.ops), so no new clash can arise.
+# The undo triggers themselves are refreshed after every step (install_undo_triggers); from this
+# version an UPDATE logs only the columns it changed (a star toggle no longer copies the
+# abstract into the undo log), so this step also exists to bring old files those triggers.
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    later = [row[0] for row in conn.execute(
+        "SELECT p.key FROM paper p WHERE EXISTS (SELECT 1 FROM paper q WHERE q.id < p.id AND "
+        "q.key = p.key COLLATE NOCASE) ORDER BY p.id")]
+    where = f" WHERE key NOT IN ({', '.join(_sql_text(k) for k in later)})" if later else ""
+    conn.execute(f"CREATE UNIQUE INDEX ix_paper_key_nocase ON paper (key COLLATE NOCASE){where}")
+    if later:  # lookups ignoring case cannot use the partial index: give them one of their own
+        conn.execute("CREATE INDEX ix_paper_key_nocase_all ON paper (key COLLATE NOCASE)")
+
+
 # MIGRATIONS[i] brings a database from version i to version i + 1.
-MIGRATIONS: list[Step] = [_v1, _v2]
+MIGRATIONS: list[Step] = [_v1, _v2, _v3]
 
 
 def latest_version() -> int:
@@ -296,7 +318,9 @@ def install_undo_triggers(conn: sqlite3.Connection) -> None:
 
     They log only while an undo action is open (see :func:`storage.ops.Library.action`), so
     migrations, the undo itself and index maintenance are not recorded. Each logged statement
-    restores one row by rowid; undo runs them newest first.
+    restores one row by rowid; undo runs them newest first. An UPDATE logs only the columns it
+    changed (and nothing when it changed none), so toggling a star on a paper with a 10 MB
+    abstract logs a few bytes, not the abstract.
     """
     open_action = "(SELECT id FROM undo_action WHERE open = 1 ORDER BY id DESC LIMIT 1)"
     when = "WHEN EXISTS (SELECT 1 FROM undo_action WHERE open = 1)"
@@ -305,16 +329,22 @@ def install_undo_triggers(conn: sqlite3.Connection) -> None:
         for kind in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER IF EXISTS undo_{table}_{kind}")
         insert_sql = f"'DELETE FROM {table} WHERE rowid = ' || new.rowid"
-        sets = " || ', ' || ".join(f"'{c} = ' || {_literal(f'old.{c}')}" for c in cols)
-        update_sql = f"'UPDATE {table} SET ' || {sets} || ' WHERE rowid = ' || old.rowid"
+        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in cols)
+        sets = " || ".join(
+            f"CASE WHEN old.{c} IS NOT new.{c} THEN ', {c} = ' || {_literal(f'old.{c}')} "
+            f"ELSE '' END" for c in cols)
+        update_sql = (f"'UPDATE {table} SET ' || substr({sets}, 3) || ' WHERE rowid = ' || "
+                      f"new.rowid")
         values = " || ', ' || ".join(_literal(f"old.{c}") for c in cols)
         delete_sql = (
             f"'INSERT INTO {table} (rowid, {', '.join(cols)}) VALUES (' || old.rowid || ', ' || "
             f"{values} || ')'"
         )
-        for kind, sql in (("insert", insert_sql), ("update", update_sql), ("delete", delete_sql)):
+        for kind, sql, extra in (("insert", insert_sql, ""),
+                                 ("update", update_sql, f" AND ({changed})"),
+                                 ("delete", delete_sql, "")):
             conn.execute(
-                f"CREATE TRIGGER undo_{table}_{kind} AFTER {kind.upper()} ON {table} {when} "
+                f"CREATE TRIGGER undo_{table}_{kind} AFTER {kind.upper()} ON {table} {when}{extra} "
                 f"BEGIN INSERT INTO undo_entry (action_id, statement) VALUES ({open_action}, {sql}); END"
             )
 

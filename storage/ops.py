@@ -125,15 +125,17 @@ def notes_of(session: Session, *, paper_id: int) -> list[Note]:
 
 
 def key_taken(session: Session, key: str) -> bool:
-    return session.exec(select(Paper.id).where(Paper.key == key)).first() is not None
+    """Whether a paper has ``key``, ignoring case (BibTeX does)."""
+    return session.connection().exec_driver_sql(
+        "SELECT 1 FROM paper WHERE key = ? COLLATE NOCASE LIMIT 1", (key,)).first() is not None
 
 
 def _keys_from(session: Session, base: str) -> set[str]:
-    """The keys in use that start with ``base`` (the candidates of :func:`unique_key`), in one
-    query rather than one per suffix tried."""
-    pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base) + "*"
+    """The keys in use that start with ``base`` ignoring case, lower-cased (the candidates of
+    :func:`unique_key`), in one query rather than one per suffix tried."""
+    pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base.lower()) + "*"
     return set(session.connection().exec_driver_sql(
-        "SELECT key FROM paper WHERE key GLOB ?", (pattern,)).scalars())
+        "SELECT lower(key) FROM paper WHERE lower(key) GLOB ?", (pattern,)).scalars())
 
 
 # ---------------------------------------------------------------- merging records
@@ -222,7 +224,8 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
         base = record.key
     else:
         base = base_key(record.authors, record.year, record.title)
-    key = unique_key(base, _keys_from(session, base).__contains__)
+    taken = _keys_from(session, base)
+    key = unique_key(base, lambda k: k.lower() in taken)
     values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
     doi_taken = values["doi"] and session.exec(
         select(Paper.id).where(Paper.doi == values["doi"])).first() is not None
@@ -260,7 +263,7 @@ class _MatchIndex:
         self.keys: set[str] = set()
         for pid, key, arxiv_id, doi, norm in session.connection().exec_driver_sql(
                 "SELECT id, key, arxiv_id, doi, title_norm FROM paper ORDER BY id"):
-            self.keys.add(key)
+            self.keys.add(key.lower())
             self._index(pid, arxiv_id, doi, norm)
         self.first_author: dict[int, str] = {
             pid: name for pid, name in session.connection().exec_driver_sql(
@@ -295,7 +298,7 @@ class _MatchIndex:
         self.arxiv_of[pid] = paper.arxiv_id
         if authors:
             self.first_author[pid] = authors[0]
-        self.keys.add(paper.key)
+        self.keys.add(paper.key.lower())
 
     def match(self, record: PaperRecord, norm: str) -> int | None:
         """The same answer as :func:`find_match` (``norm``: the record's normalised title),
@@ -403,10 +406,10 @@ def merge_records(
         wanted: str | None = None
         if record.key and check_key(record.key) is None:
             wanted = record.key
-            key = unique_key(record.key, index.keys.__contains__)
+            key = unique_key(record.key, lambda k: k.lower() in index.keys)
         else:
             key = unique_key(base_key(record.authors, record.year, record.title),
-                             index.keys.__contains__)
+                             lambda k: k.lower() in index.keys)
         values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
         if values["doi"] and values["doi"] in index.by_doi:
             values["doi"] = None
@@ -420,7 +423,7 @@ def merge_records(
                                for i, name in enumerate(record.authors))
         pending_ids.add(new_id)
         authors[new_id] = list(record.authors)
-        index.keys.add(key)
+        index.keys.add(key.lower())
         index.add(new_id, values["arxiv_id"], values["doi"], norm,
                   record.authors[0] if record.authors else None)
         outcomes.append((new_id, "new", wanted))
@@ -486,7 +489,7 @@ def rename_key(session: Session, *, paper: Paper, new_key: str) -> None:
         raise BadInput(problem)
     if new_key == paper.key:
         return
-    if key_taken(session, new_key):
+    if new_key.lower() != paper.key.lower() and key_taken(session, new_key):
         raise BadInput(f"key {new_key!r} is already used by another paper")
     paper.key = new_key
     _touch(session, paper)
