@@ -6,15 +6,15 @@ from __future__ import annotations
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import BinaryIO
+from contextlib import contextmanager, suppress
+from typing import IO
 
-Answer = Callable[[BinaryIO], None]
+Answer = Callable[[IO[bytes]], None]
 
 
 def plain(body: bytes, *, status: str = "200 OK", headers: dict[str, str] | None = None,
           length: bool = True) -> Answer:
-    def answer(out: BinaryIO) -> None:
+    def answer(out: IO[bytes]) -> None:
         head = [f"HTTP/1.1 {status}", "Connection: close"]
         head += [f"{k}: {v}" for k, v in (headers or {}).items()]
         if length:
@@ -26,7 +26,7 @@ def plain(body: bytes, *, status: str = "200 OK", headers: dict[str, str] | None
 def trickle(data: bytes, *, every: float, stop: threading.Event) -> Answer:
     """``data`` (headers included) one byte every ``every`` seconds, until the client hangs up
     or ``stop`` is set."""
-    def answer(out: BinaryIO) -> None:
+    def answer(out: IO[bytes]) -> None:
         for i in range(len(data)):
             if stop.wait(every):
                 return
@@ -50,10 +50,8 @@ class HostileServer:
                 path = line.split(" ")[1].split("?")[0] if line.count(" ") >= 2 else "/"
                 server.hits.append(path)
                 answer = server.routes.get(path) or plain(b"no route", status="404 Not Found")
-                try:
-                    answer(self.wfile)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                with suppress(BrokenPipeError, ConnectionResetError):
+                    answer(self.wfile)  # type: ignore[arg-type]
 
         class Server(socketserver.ThreadingTCPServer):
             daemon_threads = True

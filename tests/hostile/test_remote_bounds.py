@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -131,7 +132,7 @@ def test_a_trickling_server_ends_in_a_clear_timeout(tmp_path: Path, part: str) -
     stop = threading.Event()
     with hostile_server() as server:
         if part == "body":  # headers at once, then a byte every 0.5 s (the read timeout is 20)
-            def answer(out):  # type: ignore[no-untyped-def]
+            def answer(out: IO[bytes]) -> None:
                 out.write(head)
                 out.flush()
                 trickle(body, every=0.5, stop=stop)(out)

@@ -100,8 +100,8 @@ def test_upgrade_keeps_case_twins_and_db_check_reports_them(
                    "author = {Vaswani, Ashish}, year = {2017}}\n", encoding="utf-8")
     r = cli("--db", str(path), "import", str(bib), db=False)
     assert r.code == 0, r
-    keys = {p["key"] for p in cli("--db", str(path), "list", "--json", db=False).json()}
-    assert keys == {"vaswani2017attention", "Vaswani2017attention", "other", "OTHERa", "x"}
+    new_keys = {p["key"] for p in cli("--db", str(path), "list", "--json", db=False).json()}
+    assert new_keys == {"vaswani2017attention", "Vaswani2017attention", "other", "OTHERa", "x"}
     # ...nor does a rename...
     r = cli("--db", str(path), "key", "x", "OTHERA", db=False)
     assert r.code == 2 and "already used" in r.err
