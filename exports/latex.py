@@ -236,10 +236,23 @@ def _encode_words(text: str, *, ascii_only: bool, protect: bool) -> str:
 _ANY_SPECIAL = re.compile(r"[&%$#_~^{}\\]")
 
 
+# Terminal and bidi controls: never meaningful in a .bib field, and a title holding ESC
+# sequences must not reach a terminal through ``export`` to stdout. Tab and newline stay.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                       "\u2066-\u2069]")
+
+
+def drop_controls(text: str) -> str:
+    """``text`` without C0/C1 control characters (but tab and newline), DEL and bidi controls."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
 @lru_cache(maxsize=65536)
 def encode_text(text: str, *, ascii_only: bool = True, protect: bool = False) -> str:
     """A field value for Unicode ``text``: specials escaped, math kept, accents as LaTeX when
-    ``ascii_only`` (classic BibTeX), capitals protected when ``protect`` (titles)."""
+    ``ascii_only`` (classic BibTeX), capitals protected when ``protect`` (titles); control
+    characters dropped and source control sequences made inert (see :func:`inert`)."""
+    text = drop_controls(text)
     if text.isascii() and not _ANY_SPECIAL.search(text) and (
             not protect or not _PROTECT_HINT.search(text)):
         return text
@@ -260,7 +273,7 @@ def encode_text(text: str, *, ascii_only: bool = True, protect: bool = False) ->
 def encode_verbatim(text: str) -> str:
     """URLs, DOIs and ids: written as they are, only unbalanced braces made safe and any
     backslash (or ``^^``) percent-encoded, so no control sequence can act."""
-    return _fix_braces(inert(text, verbatim=True))
+    return _fix_braces(inert(drop_controls(text), verbatim=True))
 
 
 # ------------------------------------------------------------------ making field text inert

@@ -441,25 +441,32 @@ def merge_into(path: Path, items: Sequence[ExportItem | PaperRecord], *, style: 
         base = _open_existing(target)
         report.created = base is None
         expected = _sig(os.fstat(base)) if base is not None else None  # what the path holds
+        carry = b""  # lines a writer appended to a file already replaced: they go at the end
         try:
             for _attempt in range(_ATTEMPTS):
                 old = _read_fd(base, path) if base is not None else b""
                 seen = _sig(os.fstat(base)) if base is not None else None
                 ours = _merged(path, old, items, style=style, with_tags=with_tags,
-                               with_notes=with_notes, report=report)
-                if ours is None and expected == seen:
+                               with_notes=with_notes, report=report) or b""
+                if not ours and not carry and expected == seen:
                     return report  # (nothing to add, and the file at the path is the one read)
-                ours = ours or b""  # (else: our earlier write lacks lines appended meanwhile)
                 newline = _newline(old)
                 state: dict[str, Any] = {"old": old, "want": expected}
+                rest = ours + carry
+
+                def tail_of(text: bytes, ours: bytes = ours, rest: bytes = rest,
+                            newline: bytes = newline) -> bytes:
+                    if ours:
+                        return _separator(text, newline) + rest
+                    return (b"" if not text or text.endswith(newline) else newline) + rest
 
                 def unchanged(fd: int | None = base, state: dict[str, Any] = state,
-                              ours: bytes = ours, newline: bytes = newline
+                              tail_of: Callable[[bytes], bytes] = tail_of
                               ) -> bool | tuple[int, bytes]:
                     now = _path_sig(target)
-                    if now == state["want"]:
-                        return True
                     want = state["want"]
+                    if now == want:
+                        return True
                     if fd is None or now is None or want is None or now[:2] != want[:2] \
                             or now[2] < want[2]:
                         return False  # replaced, removed or cut: merge again from scratch
@@ -469,23 +476,23 @@ def merge_into(path: Path, items: Sequence[ExportItem | PaperRecord], *, style: 
                     if not full.startswith(prev):
                         return False
                     state["old"], state["want"] = full, _sig(os.fstat(fd))
-                    return len(prev), full[len(prev):] + _separator(full, newline) + ours
+                    return len(prev), full[len(prev):] + tail_of(full)
 
-                # (The separator after the old text: unchanged() redoes it when text is added.)
-                data = old + _separator(old, newline) + ours
-                if not _replace(path, target, folder, data, still=unchanged):
+                if not _replace(path, target, folder, old + tail_of(old), still=unchanged):
                     # Someone replaced the file since it was read: read it again.
                     if base is not None:
                         os.close(base)
                     base = _open_existing(target)
                     expected = _sig(os.fstat(base)) if base is not None else None
                     continue
-                seen = state["want"] if base is not None else None
-                expected = _path_sig(target)  # ours now
-                if base is None or _sig(os.fstat(base)) == seen:
+                if base is None or _sig(os.fstat(base)) == state["want"]:
                     return report
-                # Lines were appended to the old file in the instant of the rename: merge again
-                # from it (it holds everything ours has but the new entries, and those lines).
+                # Lines were appended to the old file in the instant of the rename: they go at
+                # the end of the new one (which holds everything else the old one had).
+                carry = _read_fd(base, path)[len(state["old"]):]
+                os.close(base)
+                base = _open_existing(target)
+                expected = _sig(os.fstat(base)) if base is not None else None
             raise BadInput(f"{path} kept changing while papershelf merged into it ({_ATTEMPTS} "
                            f"tries); try again")
         finally:

@@ -141,10 +141,16 @@ def bound_record(record: PaperRecord) -> list[str]:
 _log = logging.getLogger("papershelf.reader")
 
 
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e"
+                                "\u2066-\u2069]")
+
+
 def warn(message: str) -> None:
     """Say what a reader had to cut or drop. With no logging set up (the command line), Python
-    prints it on stderr; the app or a caller may add its own handler."""
-    _log.warning("papershelf: warning: %s", message)
+    prints it on stderr; the app or a caller may add its own handler. The message quotes
+    source text (a title), so terminal controls in it are shown as ``<U+001B>``, never sent."""
+    shown = _TERMINAL_CONTROLS.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", message)
+    _log.warning("papershelf: warning: %s", shown)
 
 
 def _no_nul(value: Any) -> Any:

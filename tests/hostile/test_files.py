@@ -105,6 +105,22 @@ def test_the_library_and_its_journal_are_never_export_targets(
     assert len(cli("list", "--json").json()) == 40
 
 
+def append_lines(path: Path, round_: int, stop: threading.Event, appended: list[bytes]) -> None:
+    """An editor appending to the file (no lock: it knows nothing of papershelf), a line every
+    2 ms until stopped."""
+    n = 0
+    while not stop.is_set():
+        line = f"% appended {round_} {n}\n".encode()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+        appended.append(line)
+        n += 1
+        stop.wait(0.002)
+
+
 def test_two_concurrent_into_and_an_appending_writer_lose_nothing(
         shelf: list[str], db_path: Path, tmp_path: Path) -> None:
     first, second = shelf[:20], shelf[20:]
@@ -114,21 +130,8 @@ def test_two_concurrent_into_and_an_appending_writer_lose_nothing(
         refs.write_bytes(b"% my own refs\n")
         stop = threading.Event()
         appended: list[bytes] = []
-
-        def append() -> None:
-            n = 0
-            while not stop.is_set():
-                line = f"% appended {round_} {n}\n".encode()
-                fd = os.open(refs, os.O_WRONLY | os.O_APPEND)
-                try:
-                    os.write(fd, line)
-                finally:
-                    os.close(fd)
-                appended.append(line)
-                n += 1
-                stop.wait(0.002)
-
-        writer = threading.Thread(target=append, daemon=True)
+        writer = threading.Thread(target=append_lines, args=(refs, round_, stop, appended),
+                                  daemon=True)
         writer.start()
         env = {k: v for k, v in os.environ.items()
                if k not in ("PAPERSHELF_DB", "PAPERSHELF_CRASH_AFTER")}

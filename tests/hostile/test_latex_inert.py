@@ -129,3 +129,15 @@ def test_the_same_document_does_read_raw_hostile_text(tex: None, tmp_path: Path)
         + "}, author = {Eve}, year = {2024}}\n", encoding="utf-8")
     _bbl, reads, _writes, _log = compile_doc(folder)
     assert str(canary) in own(folder, reads)
+
+
+def test_export_to_stdout_carries_no_terminal_control(cli: CliRunnerFn) -> None:
+    title = "Clip\x1b]52;c;ZWNobyBwd25lZA==\x07board \x1b[2J\u202eevil\x9b31m \x08\x08 end"
+    assert cli("add", f"--title={title}", "--author=Eve\x1b]0;pwned\x07 Hacker").code == 0
+    for style in ("bibtex", "biblatex"):
+        r = cli("export", "--all", "--style", style)
+        assert r.code == 0, r.err
+        bad = [c for c in r.out if (ord(c) < 0x20 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f
+               or c in "\u202e\u2066\u2069"]
+        assert bad == [], (style, r.out)
+        assert "]52;c;ZWNobyBwd25lZA==board" in r.out  # the text stays, only controls go
