@@ -85,8 +85,12 @@ def test_upgrading_v1_keeps_every_row_and_builds_the_index(v1_library: Path) -> 
     lib = open_library(v1_library)
     try:
         assert version(v1_library) == migrations.latest_version()
-        # Every table of schema 1, every row, unchanged.
-        assert snapshot(v1_library, list(before)) == before
+        # Every table of schema 1, every row, unchanged (later schemas add columns after them:
+        # schema 3's paper.key_case_twin, NULL here).
+        after = snapshot(v1_library, list(before))
+        assert {t: [r[:len(before[t][0])] for r in rows] if before[t] else rows
+                for t, rows in after.items()} == before
+        assert {r[-1] for r in after["paper"]} == {None}
         # The copy made before upgrading is the untouched version-1 file.
         backup = v1_library.with_name("library.db.v1.bak")
         assert version(backup) == 1 and snapshot(backup) == before
