@@ -165,4 +165,8 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise BadInput(f"{where('timeout')} must be a number of seconds above 0")
         values["timeout"] = float(timeout)
-    return Settings(config_file=read, config=config, **values)
+    settings = Settings(config_file=read, config=config, **values)
+    from reader.limits import http_limits  # (it reads Settings: imported here, not at the top)
+
+    http_limits(settings)  # timeout, deadline, max_response_mb: finite and in range, or stop here
+    return settings
