@@ -236,23 +236,184 @@ def _encode_words(text: str, *, ascii_only: bool, protect: bool) -> str:
 _ANY_SPECIAL = re.compile(r"[&%$#_~^{}\\]")
 
 
+# Terminal and bidi controls: never meaningful in a .bib field, and a title holding ESC
+# sequences must not reach a terminal through ``export`` to stdout. Tab and newline stay.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                       "\u2066-\u2069]")
+
+
+def drop_controls(text: str) -> str:
+    """``text`` without C0/C1 control characters (but tab and newline), DEL and bidi controls."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
 @lru_cache(maxsize=65536)
 def encode_text(text: str, *, ascii_only: bool = True, protect: bool = False) -> str:
     """A field value for Unicode ``text``: specials escaped, math kept, accents as LaTeX when
-    ``ascii_only`` (classic BibTeX), capitals protected when ``protect`` (titles)."""
+    ``ascii_only`` (classic BibTeX), capitals protected when ``protect`` (titles); control
+    characters dropped and source control sequences made inert (see :func:`inert`)."""
+    text = drop_controls(text)
     if text.isascii() and not _ANY_SPECIAL.search(text) and (
             not protect or not _PROTECT_HINT.search(text)):
         return text
     parts: list[str] = []
     last = 0
+    # Text from a source is data: its control sequences are made inert (see inert) before
+    # encoding, so that only the encoder's own LaTeX (accents, escapes) acts.
     for m in _MATH.finditer(text):
-        parts.append(_encode_words(text[last:m.start()], ascii_only=ascii_only, protect=protect))
-        parts.append(m.group(0))
+        parts.append(_encode_words(inert(text[last:m.start()], math=False),
+                                   ascii_only=ascii_only, protect=protect))
+        parts.append(inert(m.group(0), math=True))
         last = m.end()
-    parts.append(_encode_words(text[last:], ascii_only=ascii_only, protect=protect))
+    parts.append(_encode_words(inert(text[last:], math=False), ascii_only=ascii_only,
+                               protect=protect))
     return _fix_braces("".join(parts))
 
 
 def encode_verbatim(text: str) -> str:
-    """URLs, DOIs and ids: written as they are, only unbalanced braces made safe."""
-    return _fix_braces(text)
+    """URLs, DOIs and ids: written as they are, only unbalanced braces made safe and any
+    backslash (or ``^^``) percent-encoded, so no control sequence can act."""
+    return _fix_braces(inert(drop_controls(text), verbatim=True))
+
+
+# ------------------------------------------------------------------ making field text inert
+
+# What a field may keep: the accents, letters and symbols of text, the text styles, and the
+# math people write in titles. Any other control sequence (\input, \include, \write, \write18,
+# \immediate, \openout, \openin, \read, \catcode, \csname, \def, \let, \edef, \gdef, \newcommand,
+# \renewcommand, \expandafter, \scantokens, \begin, \end, \verb, \special, \url's cousins that
+# run things, ...) is written as its name preceded by a printed backslash: visible, inert.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_TEXT_WORDS = _words("""
+u v H c k r d b t G ss ae AE oe OE aa AA o O l L i j ng NG dh DH th TH dj DJ
+textbraceleft textbraceright textasciitilde textasciicircum textbackslash textbar textless
+textgreater textquotedbl textquotesingle textendash textemdash textbullet textdegree
+textregistered texttrademark textcopyright textsection textparagraph textdagger
+textdaggerdbl textperiodcentered textellipsis textexclamdown textquestiondown textunderscore
+textquotedblleft textquotedblright textquoteleft textquoteright textcelsius textmu textohm
+textonehalf textonequarter textthreequarters texttimes textdiv textpm textminus
+dag ddag S P pounds euro copyright dots ldots slash guillemotleft guillemotright
+guilsinglleft guilsinglright quotedblbase quotesinglbase i j
+emph textit textbf textsc texttt textrm textsf textsl textup textmd textnormal
+textsuperscript textsubscript mbox em it bf sc tt rm sf sl up md normalfont url nolinkurl
+TeX LaTeX LaTeXe BibTeX relax space nobreakspace enspace thinspace quad qquad hfill
+""")
+_MATH_WORDS = _words("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa lambda
+mu nu xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega digamma
+sum prod coprod int iint iiint oint bigcup bigcap bigoplus bigotimes bigvee bigwedge
+lim liminf limsup sup inf max min log ln lg exp sin cos tan cot sec csc arcsin arccos arctan
+sinh cosh tanh coth arg det dim ker deg gcd Pr hom mod bmod pmod
+leq geq le ge neq ne approx sim simeq cong equiv propto ll gg lll ggg prec succ preceq succeq
+subset subseteq supset supseteq subsetneq supsetneq in notin ni cup cap setminus sqcup sqcap
+forall exists nexists neg lnot land lor wedge vee oplus ominus otimes oslash odot circ cdot
+cdots ldots vdots ddots times div pm mp ast star bullet infty partial nabla emptyset varnothing
+prime backprime to gets rightarrow leftarrow Rightarrow Leftarrow leftrightarrow
+Leftrightarrow longrightarrow longleftarrow Longrightarrow Longleftarrow mapsto longmapsto
+uparrow downarrow Uparrow Downarrow updownarrow hookrightarrow hookleftarrow rightharpoonup
+leftharpoonup rightleftharpoons implies impliedby iff mid nmid parallel nparallel perp top bot
+vdash dashv models ell hbar Re Im aleph beth wp angle triangle square blacksquare diamond
+lozenge checkmark dagger ddagger sharp flat natural clubsuit heartsuit spadesuit diamondsuit
+frac dfrac tfrac cfrac sqrt binom dbinom tbinom choose over atop
+left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr
+langle rangle lceil rceil lfloor rfloor lvert rvert lVert rVert vert Vert backslash lbrace
+rbrace lbrack rbrack colon
+mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr mathbbm boldsymbol bm
+operatorname text textrm mathnormal cal bf rm it
+hat widehat tilde widetilde bar overline underline vec overrightarrow overleftarrow dot ddot
+dddot breve check acute grave mathring overbrace underbrace stackrel overset underset
+xrightarrow xleftarrow not limits nolimits displaystyle textstyle scriptstyle
+scriptscriptstyle mathop mathbin mathrel ensuremath phantom hphantom vphantom
+quad qquad enspace thinspace medspace thickspace negthinspace
+""")
+ALLOWED_WORDS = _TEXT_WORDS | _MATH_WORDS
+# Control symbols: accents, escapes, spaces, line break, math delimiters.
+ALLOWED_SYMBOLS = frozenset("\\&%$#_{}'`^\"~=.,;:! -/|()[]")
+
+_CONTROL = re.compile(r"\\([A-Za-z@]+|[^A-Za-z@]?)", re.DOTALL)
+_CARET_RUN = re.compile(r"\^{2,}")  # TeX reads ^^5c as a backslash: runs of ^ are broken
+
+
+def _math_spans(text: str) -> list[bool]:
+    """For each control sequence start in ``text``, nothing; returns a per-character flag:
+    whether that character is inside math ($...$, \\(...\\), \\[...\\])."""
+    inside = [False] * len(text)
+    math = False
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in "([":
+                math = True
+            elif nxt in ")]":
+                inside[i] = inside[i + 1] = math
+                math = False
+                i += 2
+                continue
+            inside[i] = inside[i + 1] = math
+            i += 2
+            continue
+        if c == "$":
+            math = not math
+        inside[i] = math
+        i += 1
+    return inside
+
+
+def _break_carets(text: str, math: bool | None = None) -> str:
+    """Every run of two or more ``^`` (TeX's ``^^5c`` is a backslash) made harmless: in math
+    the first stays a superscript and the others become ``{\\wedge}``; in text each becomes a
+    printed circumflex ``\\^{}``."""
+    if "^^" not in text:
+        return text
+    inside = _math_spans(text) if math is None else [math] * len(text)
+    out: list[str] = []
+    last = 0
+    for m in _CARET_RUN.finditer(text):
+        out.append(text[last:m.start()])
+        run = len(m.group(0))
+        out.append("^" + "{\\wedge}" * (run - 1) if inside[m.start()] else "\\^{}" * run)
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def inert(text: str, *, verbatim: bool = False, math: bool | None = None) -> str:
+    """A BibTeX field value that LaTeX can only typeset, never act on.
+
+    Control sequences not in :data:`ALLOWED_WORDS` / :data:`ALLOWED_SYMBOLS` become a printed
+    backslash and their name (``{\\textbackslash}input`` in text, ``\\backslash\\mathrm{input}``
+    in math); ``^^`` (TeX's way to write any character, a backslash included) is broken up.
+    ``verbatim`` fields (url, doi, eprint, ...) have no business holding a backslash at all:
+    each becomes ``%5C``. ``math`` says the whole text is math (or is not); by default
+    ``$...$``, ``\\(...\\)`` and ``\\[...\\]`` are found in it. Idempotent, and a no-op on text
+    without ``\\`` or ``^^``."""
+    if "\\" not in text and "^^" not in text:
+        return text
+    if verbatim:
+        return text.replace("\\", "%5C").replace("^", "%5E") if "^^" in text else \
+            text.replace("\\", "%5C")
+    inside = _math_spans(text) if math is None else [math] * len(text)
+    out: list[str] = []
+    last = 0
+    for m in _CONTROL.finditer(text):
+        name = m.group(1)
+        if name in ALLOWED_WORDS:
+            continue
+        if len(name) == 1 and not (name.isalpha() or name == "@") and name in ALLOWED_SYMBOLS \
+                and not (name == "^" and text.startswith("^", m.end())):
+            continue  # (\^ followed by ^ is not the circumflex accent but ^^ notation)
+        out.append(text[last:m.start()])
+        shown = "" if name == "^" else name
+        if inside[m.start()]:
+            out.append("\\backslash" + (f"\\mathrm{{{shown}}}" if shown.strip() else "{}"))
+        else:
+            out.append("{\\textbackslash}" + shown)
+        last = m.end()
+    out.append(text[last:])
+    return _break_carets("".join(out), math)

@@ -19,7 +19,8 @@ from typing import Any
 
 from reader.errors import BadInput, NotFound, SourceError
 from reader.http import HttpClient, HttpError
-from reader.record import FeedItem, PaperRecord, collapse_ws, split_arxiv_id
+from reader.limits import http_limits
+from reader.record import FeedItem, PaperRecord, bound_record, collapse_ws, split_arxiv_id, warn
 from reader.settings import CATEGORY_RE, Settings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -86,7 +87,7 @@ def record_from_entry(entry: ET.Element) -> PaperRecord | None:
     primary_term = primary.get("term") if primary is not None else None
     journal_ref = _text(entry, f"{ARXIV}journal_ref")  # the first, when arXiv repeats it
     authors = [_text(a, f"{ATOM}name") or "" for a in entry.findall(f"{ATOM}author")]
-    return PaperRecord(
+    record = PaperRecord(
         title=title,
         authors=authors,
         abstract=_text(entry, f"{ATOM}summary"),
@@ -102,6 +103,8 @@ def record_from_entry(entry: ET.Element) -> PaperRecord | None:
         url_pdf=f"https://arxiv.org/pdf/{ident}",
         source="arxiv",
     )
+    bound_record(record)
+    return record
 
 
 def parse_feed(body: bytes, *, where: str = "arXiv") -> list[PaperRecord]:
@@ -114,6 +117,8 @@ def parse_feed(body: bytes, *, where: str = "arXiv") -> list[PaperRecord]:
     for entry in root.findall(f"{ATOM}entry"):
         record = record_from_entry(entry)
         if record is not None:
+            for why in record.warnings:
+                warn(f"arXiv {record.arxiv_id} ({record.title[:60]}): {why} ({where})")
             records.append(record)
     return records
 
@@ -134,7 +139,8 @@ class ArxivClient:
     @classmethod
     def from_settings(cls, settings: Settings, *, interval: float | None = None,
                       **http_options: Any) -> ArxivClient:
-        http_options.setdefault("timeout", settings.timeout)
+        for name, value in http_limits(settings).items():
+            http_options.setdefault(name, value)
         return cls(HttpClient(settings.arxiv_url,
                               min_interval=INTERVAL if interval is None else interval,
                               **http_options))

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from reader.errors import BadInput, NotFound, SourceError
 from reader.http import HttpClient, HttpError, decode_json, looks_like_html
+from reader.limits import http_limits
 from reader.record import normalise_doi
 from reader.settings import Settings
 
@@ -27,7 +28,8 @@ class DoiClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **http_options: Any) -> DoiClient:
-        http_options.setdefault("timeout", settings.timeout)
+        for name, value in http_limits(settings).items():
+            http_options.setdefault(name, value)
         http_options.setdefault("follow_redirects", True)
         return cls(HttpClient(settings.doi_url, **http_options))
 

@@ -29,7 +29,16 @@ from typing import Any
 
 from reader.errors import BadInput, NotFound, SourceError
 from reader.http import HttpClient, HttpError
-from reader.record import FeedItem, PaperRecord, collapse_ws, split_arxiv_id
+from reader.limits import http_limits
+from reader.record import (
+    FeedItem,
+    PaperRecord,
+    bound_record,
+    bounded_int,
+    collapse_ws,
+    split_arxiv_id,
+    warn,
+)
 from reader.settings import Settings
 
 PAGE_LIMIT = 100  # the API's largest page
@@ -48,6 +57,7 @@ class Parsed:
 
     items: list[FeedItem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # fields cut or dropped (items kept)
 
     def days(self) -> list[date]:
         return sorted({item.day for item in self.items})
@@ -76,16 +86,6 @@ def iso_date(value: Any) -> date | None:
 def _str(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip()
-    return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return None
 
 
@@ -120,7 +120,10 @@ def record_from_paper(paper: Any, item: Any = None) -> PaperRecord:
     split = split_arxiv_id(ident) if ident else None
     arxiv_id = split[0] if split else None
     keywords = paper.get("ai_keywords")
-    return PaperRecord(
+    warnings: list[str] = []
+    upvotes = bounded_int(paper.get("upvotes"), "upvotes", warnings)
+    comments = bounded_int(outer.get("numComments"), "comments", warnings)
+    record = PaperRecord(
         title=title,
         authors=_author_names(paper.get("authors", [])),
         abstract=collapse_ws(_str(paper.get("summary")) or _str(outer.get("summary"))),
@@ -131,13 +134,16 @@ def record_from_paper(paper: Any, item: Any = None) -> PaperRecord:
         url_pdf=f"https://arxiv.org/pdf/{arxiv_id}" if arxiv_id else None,
         url_code=_str(paper.get("githubRepo")),
         url_project=_str(paper.get("projectPage")),
-        upvotes=_int(paper.get("upvotes")),
-        comments=_int(outer.get("numComments")),
+        upvotes=upvotes,
+        comments=comments,
         ai_summary=collapse_ws(_str(paper.get("ai_summary"))),
         ai_keywords=[k.strip() for k in keywords if isinstance(k, str) and k.strip()]
         if isinstance(keywords, list) else [],
         source="hf",
     )
+    record.warnings.extend(warnings)
+    bound_record(record)
+    return record
 
 
 def feed_day_of(item: dict[str, Any]) -> date | None:
@@ -168,6 +174,9 @@ def parse_daily_papers(data: Any, *, day: date | None = None) -> Parsed:
         except ShapeError as err:
             parsed.skipped.append(f"item {position}: {err}")
             continue
+        for why in record.warnings:
+            parsed.warnings.append(f"item {position} ({record.title[:60]}): {why}")
+            warn(f"Daily Papers item {position} ({record.title[:60]}): {why}")
         item_day = day or feed_day_of(item)
         if item_day is None:
             parsed.skipped.append(f"item {position} ({record.title[:60]}): no feed date")
@@ -219,7 +228,8 @@ class DailyPapers:
 
     @classmethod
     def from_settings(cls, settings: Settings, **http_options: Any) -> DailyPapers:
-        http_options.setdefault("timeout", settings.timeout)
+        for name, value in http_limits(settings).items():
+            http_options.setdefault(name, value)
         return cls(HttpClient(settings.hf_url, **http_options))
 
     def close(self) -> None:
@@ -241,6 +251,7 @@ class DailyPapers:
             seen.update(_seen_key(it) for it in fresh)
             result.items.extend(fresh)
             result.skipped.extend(parsed.skipped)
+            result.warnings.extend(parsed.warnings)
             if len(data) < PAGE_LIMIT or not fresh:
                 break
         rank_items(result.items)

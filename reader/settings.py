@@ -88,7 +88,11 @@ def sources_settings(file: ConfigFile, env: Mapping[str, str]) -> Settings:
     if "timeout" in sources:
         values["timeout"] = check_number(sources["timeout"], where("timeout"), above=0,
                                          most=MAX_TIMEOUT, unit="seconds")
-    return Settings(config_file=file.path if file.exists else None, config=file.data, **values)
+    settings = Settings(config_file=file.path if file.exists else None, config=file.data, **values)
+    from reader.limits import http_limits  # (it reads Settings: imported here, not at the top)
+
+    http_limits(settings)  # timeout, deadline, max_response_mb: finite and in range, or stop here
+    return settings
 
 
 def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None) -> Settings:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.request import pathname2url
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event
@@ -30,6 +33,12 @@ from storage.search import index_problems, sync_index
 
 BUSY_TIMEOUT_S = 30.0
 UNDO_KEEP = 500  # actions kept in the undo log
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite ``file:`` URI for ``path``, read-only. The path is percent-encoded, so ``%``,
+    ``#``, ``?``, spaces and non-ASCII letters in it stay part of the file name."""
+    return f"file:{pathname2url(os.fspath(path))}?mode=ro"
 
 
 def default_db_path() -> Path:
@@ -78,7 +87,7 @@ def inspect_file(path: Path) -> FileState:
     if at_rest:
         _check_length(path, header, size)
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -253,11 +262,14 @@ def _configure(dbapi_conn: sqlite3.Connection) -> None:
 
 
 def _make_engine(path: Path, *, begin: str) -> Engine:
-    engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
-        poolclass=NullPool,
-    )
+    # The connection is made from the path itself, not from a URL: SQLAlchemy would read
+    # ``%20`` in a file name as a space and ``?``/``#`` as the start of a query.
+    name = os.fspath(path)
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -330,6 +342,16 @@ class Library:
             _configure(conn)
         return conn
 
+    def refuse_own(self, dest: Path) -> None:
+        """:class:`LibraryError` when ``dest`` is the library's own file or its journal."""
+        dest = dest.expanduser()
+        for own in (self.path, *(self.path.with_name(self.path.name + s)
+                                 for s in ("-wal", "-shm", "-journal"))):
+            if dest.exists() and own.exists() and os.path.samefile(dest, own) or (
+                    dest.resolve() == own.resolve()):
+                raise LibraryError(f"refusing to back up {self.path} onto {dest}: that is the "
+                                   f"library's own file; name another file")
+
     def backup(self, dest: Path) -> None:
         """A consistent copy made with SQLite's online backup, written beside ``dest`` first and
         renamed into place."""
@@ -338,9 +360,13 @@ class Library:
             raise LibraryError(f"{dest} is a directory; name the backup file")
         if not dest.parent.exists():
             raise LibraryError(f"cannot write {dest}: folder {dest.parent} does not exist")
+        self.refuse_own(dest)
         src = self.raw()
         try:
-            copy_database(src, dest)
+            if _is_stream(dest):
+                _backup_to_stream(src, dest)
+            else:
+                copy_database(src, dest)
         finally:
             src.close()
 
@@ -360,6 +386,7 @@ class Library:
             # arXiv entry may have none. A paper's authors are written in the same transaction
             # as the paper; tests/reliability/test_crash.py shows no kill separates them.)
             problems += index_problems(conn, thorough=full, fts=full)
+            problems += key_case_clashes(conn)
             return problems
         except sqlite3.DatabaseError as err:
             if not _is_file_error(err):
@@ -376,6 +403,53 @@ class Library:
                 return int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
             conn.close()
+
+
+def _is_stream(path: Path) -> bool:
+    """A FIFO, a device or /dev/stdout: written as a stream, never replaced by a file."""
+    if str(path) in ("/dev/stdout", "/dev/stderr") or str(path).startswith(("/dev/fd/",
+                                                                             "/proc/self/fd/")):
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _backup_to_stream(src: sqlite3.Connection, dest: Path) -> None:
+    """A consistent copy (online backup to a temporary file), then its bytes to ``dest``."""
+    with tempfile.TemporaryDirectory(prefix="papershelf-backup-") as folder:
+        copy = Path(folder) / "library.db"
+        copy_database(src, copy)
+        try:
+            regular = stat.S_ISREG(os.stat(dest).st_mode)
+            fd = os.open(dest, os.O_WRONLY | (os.O_APPEND if regular else 0))
+        except OSError as err:
+            raise LibraryError(f"cannot write {dest}: {err.strerror}") from err
+        try:
+            with copy.open("rb") as fh:
+                while chunk := fh.read(1 << 16):
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view):]
+        except OSError as err:
+            raise LibraryError(f"cannot write {dest}: {err.strerror}") from err
+        finally:
+            os.close(fd)
+
+
+def key_case_clashes(conn: sqlite3.Connection) -> list[str]:
+    """Citation keys that differ only in case (BibTeX takes them as one key: "Repeated entry").
+    A library upgraded from schema 2 may hold such pairs; nothing renames them silently."""
+    problems = []
+    for (group,) in conn.execute(
+            "SELECT group_concat(quote(key) || ' (paper ' || id || ')', ', ') FROM "
+            "(SELECT id, key FROM paper ORDER BY id) GROUP BY key COLLATE NOCASE "
+            "HAVING count(*) > 1"):
+        problems.append(f"citation keys {group} differ only in case (BibTeX takes them as one "
+                        f"key): rename all but one with 'papershelf key KEY NEW_KEY'")
+    return problems
 
 
 def copy_database(src: sqlite3.Connection, dest: Path) -> None:
@@ -438,7 +512,7 @@ def _remove_new_file(path: Path) -> None:
     long as it is still empty: another process may have made it a library meanwhile."""
     try:
         if path.stat().st_size > 0:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+            conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=1)
             try:
                 if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                     return

@@ -268,16 +268,21 @@ def notes_of(session: Session, *, paper_id: int) -> list[Note]:
 
 
 def key_taken(session: Session, key: str) -> bool:
-    return session.exec(select(Paper.id).where(Paper.key == key)).first() is not None
+    """Whether a paper has ``key``, as its key or as another key of it (an alias), ignoring
+    case (BibTeX does)."""
+    return session.connection().exec_driver_sql(
+        "SELECT 1 FROM paper WHERE key = ? COLLATE NOCASE UNION ALL "
+        "SELECT 1 FROM paper_alias WHERE alias = ? COLLATE NOCASE LIMIT 1",
+        (key, key)).first() is not None
 
 
 def _keys_from(session: Session, base: str) -> set[str]:
-    """The keys in use that start with ``base`` (the candidates of :func:`unique_key`), in one
-    query rather than one per suffix tried."""
-    pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base) + "*"
+    """The keys in use that start with ``base`` ignoring case, lower-cased (the candidates of
+    :func:`unique_key`), in one query rather than one per suffix tried."""
+    pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base.lower()) + "*"
     return set(session.connection().exec_driver_sql(
-        "SELECT key FROM paper WHERE key GLOB ? UNION "
-        "SELECT alias FROM paper_alias WHERE alias GLOB ?", (pattern, pattern)).scalars())
+        "SELECT lower(key) FROM paper WHERE lower(key) GLOB ? UNION "
+        "SELECT lower(alias) FROM paper_alias WHERE lower(alias) GLOB ?", (pattern, pattern)).scalars())
 
 
 # ---------------------------------------------------------------- merging records
@@ -485,7 +490,8 @@ def _insert(session: Session, *, record: PaperRecord, status: str, now: datetime
         base = record.key
     else:
         base = base_key(record.authors, record.year, record.title)
-    key = unique_key(base, _keys_from(session, base).__contains__)
+    taken = _keys_from(session, base)
+    key = unique_key(base, lambda k: k.lower() in taken)
     values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
     doi_taken = values["doi"] and session.exec(
         select(Paper.id).where(Paper.doi == values["doi"])).first() is not None
@@ -531,12 +537,12 @@ class _MatchIndex:
             self.add(pid, key, described)
         for alias, pid in session.connection().exec_driver_sql(
                 "SELECT alias, paper_id FROM paper_alias"):
-            self.keys.add(alias)
+            self.keys.add(alias.lower())
             self.by_key.setdefault(alias, pid)
 
     def add(self, pid: int, key: str, described: Described) -> None:
         self.info[pid] = (key, described)
-        self.keys.add(key)
+        self.keys.add(key.lower())
         self.by_key[key] = pid
         self._index(pid, described)
 
@@ -724,7 +730,8 @@ def merge_records(
     renamed: dict[str, str] = {}  # a file's key (lower case) -> the key its paper has
     def early(i: int) -> bool:
         key = records[i].key
-        return bool(key and key in index.keys) or bool(index.candidate_ids(records[i], norms[i]))
+        return bool(key and key.lower() in index.keys) or bool(
+            index.candidate_ids(records[i], norms[i]))
 
     for i in _targets_first(records, early):
         record = _follow_keys(records[i], renamed)
@@ -751,10 +758,10 @@ def merge_records(
             if other_entry and record.key:
                 if index.by_key.get(record.key) == pid:
                     pass  # already an alias of this paper
-                elif record.key not in index.keys and file_key_problem(record.key) is None:
+                elif record.key.lower() not in index.keys and file_key_problem(record.key) is None:
                     conn.execute(PaperAlias.__table__.insert(),  # type: ignore[attr-defined]
                                  [{"alias": record.key, "paper_id": pid}])
-                    index.keys.add(record.key)
+                    index.keys.add(record.key.lower())
                     index.by_key[record.key] = pid
                     result.alias = record.key
                     result.outcome = "updated"
@@ -765,10 +772,10 @@ def merge_records(
         wanted: str | None = None
         if record.key and file_key_problem(record.key) is None:
             wanted = record.key
-            key = unique_key(record.key, index.keys.__contains__)
+            key = unique_key(record.key, lambda k: k.lower() in index.keys)
         else:
             key = unique_key(base_key(record.authors, record.year, record.title),
-                             index.keys.__contains__)
+                             lambda k: k.lower() in index.keys)
         if record.key and key != record.key:
             renamed[record.key.lower()] = key
         values: dict[str, Any] = {name: getattr(record, name) for name in SOURCE_FIELDS}
@@ -866,7 +873,7 @@ def rename_key(session: Session, *, paper: Paper, new_key: str) -> None:
         raise BadInput(problem)
     if new_key == paper.key:
         return
-    if key_taken(session, new_key):
+    if new_key.lower() != paper.key.lower() and key_taken(session, new_key):
         raise BadInput(f"key {new_key!r} is already used by another paper")
     paper.key = new_key
     _touch(session, paper)

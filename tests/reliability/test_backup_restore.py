@@ -141,10 +141,12 @@ def test_the_real_upgrades_copy_aside_and_keep_everything(tmp_path: Path) -> Non
     assert dump(bak) == before
     upgraded = dump(db)
     # Schema 3 adds the field provenance columns at the end of paper: papers added by hand
-    # (these two) keep every field they have as the user's.
-    assert [row[-2:] for row in upgraded.pop("paper")] == [
-        ('["arxiv_id", "authors", "title", "year"]', "{}"), ('["authors", "title", "year"]', "{}")]
-    assert [row[:-2] for row in dump(db)["paper"]] == before.pop("paper")
+    # (these two) keep every field they have as the user's; schema 5 adds paper.key_case_twin.
+    papers = upgraded.pop("paper")
+    assert [row[-3:] for row in papers] == [
+        ('["arxiv_id", "authors", "title", "year"]', "{}", None),
+        ('["authors", "title", "year"]', "{}", None)]
+    assert [row[:-3] for row in papers] == before.pop("paper")
     assert upgraded == before
     found = run_inproc(db, "search", "atention", "--json").json()
     assert [p["key"] for p in found] == ["vaswani2017attention"]

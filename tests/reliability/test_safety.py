@@ -164,7 +164,7 @@ def test_data_folder_is_private(tmp_path: Path, umask: int) -> None:
 
 HOSTILE_LINKS = ["file:///etc/passwd", "javascript:alert(document.cookie)", "-a Calculator",
                  "$(touch pwned)", "`touch pwned`", "http://example.org/a b; touch pwned",
-                 "http://example.org/\x00nul", "http://example.org/\x1b]8;;evil\x07",
+                 "http://example.org/\x1b]8;;evil\x07",  # (a NUL never enters the library)
                  "http:///etc/passwd", "ftp://example.org/paper.pdf", "data:text/html,<b>x</b>",
                  "   ", "\\\\server\\share"]
 SAFE_LINKS = ["https://example.org/paper?q=$(touch${IFS}pwned)&x=`id`", "HTTP://EXAMPLE.ORG/UPPER"]

@@ -241,7 +241,7 @@ def test_import_merges_with_papers_already_there_and_reports_key_clashes(
         "article; 'resnet' kept as another key of he2016deep",
         "added inner: Same Title",
         # Another entry of the same work only fills what the paper lacks (never its title).
-        "merged inner2 into inner (same title, authors, year and venue): no change; 'inner2' "
+        "merged inner2 into inner (same title, authors, year and venue): updated; 'inner2' "
         "kept as another key of inner",
         f"{bib}: added 2, merged 3, skipped 0; new papers are 'queued'",
     ]

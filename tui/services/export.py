@@ -184,7 +184,7 @@ def export(lib: Library, request: ExportRequest) -> ExportReport:
         path = request.path.expanduser().absolute()
         report.path = path
         if request.target == "file":
-            if guard_existing(path, force=request.force, merge_hint=True):
+            if guard_existing(path, force=request.force, merge_hint=True, bib=True):
                 report.backup = keep_old(path)
             count = write_new(path, items, style=style, with_tags=tags, with_notes=notes)
             report.added = keys

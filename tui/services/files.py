@@ -14,12 +14,20 @@ from storage.db import Library
 from tui.services.report import Report
 
 
-def guard_existing(path: Path, *, force: bool, merge_hint: bool = False) -> bool:
+def guard_existing(path: Path, *, force: bool, merge_hint: bool = False,
+                   bib: bool = False) -> bool:
     """Refuse (:class:`BadInput`, one line) to replace an existing ``path`` unless ``force``.
     Returns whether there is an old file to keep. ``merge_hint``: the message offers
-    ``--into`` (a .bib can be merged into instead)."""
+    ``--into`` (a .bib can be merged into instead). ``bib``: the file is to be a .bib, so a
+    library file (or its journal) is refused whatever was asked."""
+    from exports.merge import is_stream, refuse_library
+
     if not path.exists():
         return False
+    if is_stream(path):
+        return False  # a pipe, a device, /dev/stdout: written as a stream, nothing replaced
+    if bib:
+        refuse_library(path)  # never a library file or its journal, whatever was asked
     if path.is_dir():
         raise BadInput(f"{path} is a directory; name a file")
     if not force:
@@ -54,6 +62,7 @@ def backup_library(lib: Library, dest: Path, *, force: bool = False) -> Report:
     ``DEST.bak`` and the copy renamed over it (a failed copy changes nothing)."""
     dest = dest.expanduser()
     report = Report(lines=[f"backed up {lib.path} to {dest}"])
+    lib.refuse_own(dest)  # before "exists": the library itself is never a backup target
     if not guard_existing(dest, force=force):
         lib.backup(dest)
         return report
