@@ -44,7 +44,7 @@ from reader.errors import BadInput
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
-__all__ = ["SearchHit", "search_papers", "sync_index", "index_problems", "rebuild_index",
+__all__ = ["SearchHit", "SearchResult", "search", "search_papers", "sync_index", "index_problems", "rebuild_index",
            "clear_caches"]
 
 FIELDS = ("title", "authors", "tags", "ids", "abstract", "notes")  # by weight, highest first
@@ -535,9 +535,22 @@ def _filters(db: sqlite3.Connection, query: Query, include_dismissed: bool) -> _
 # ---------------------------------------------------------------- the search
 
 
-def search_papers(
+@dataclass
+class SearchResult:
+    """What a search found. ``relaxed``: no paper matched every word (as typed, as a prefix or
+    a near spelling, or with its spaces mended), so these are the closest papers by the looser
+    tier (some words left out, a fuzzy comparison of the titles); a front end says so ("no
+    exact match; closest papers"). ``tried_relaxed``: the looser tier ran (it may have found
+    nothing)."""
+
+    hits: list[SearchHit]
+    relaxed: bool = False
+    tried_relaxed: bool = False
+
+
+def search(
     session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False
-) -> list[SearchHit]:
+) -> SearchResult:
     """Papers matching ``query`` (see :mod:`storage.query`), best first. Dismissed papers are
     left out unless the query asks for them (``status:dismissed``) or ``include_dismissed``.
     An empty query (or one of qualifiers only) lists the matching papers newest first.
@@ -546,14 +559,29 @@ def search_papers(
     if limit is not None and limit < 1:
         raise BadInput(f"limit must be at least 1, not {limit}")
     db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
-    ranked = _rank(db, parsed, limit=limit, include_dismissed=include_dismissed)
+    outcome = _Outcome()
+    ranked = _rank(db, parsed, limit=limit, include_dismissed=include_dismissed, outcome=outcome)
     if not ranked:
         _check_sources(db, parsed)
-        return []
+        return SearchResult([], False, outcome.tried_relaxed)
     ids = [pid for pid, _, _ in ranked]
     papers = {p.id: p for p in session.exec(select(Paper).where(col(Paper.id).in_(ids))).all()}
-    return [SearchHit(pid, papers[pid], round(score, 4), matched)
+    hits = [SearchHit(pid, papers[pid], round(score, 4), matched)
             for pid, score, matched in ranked if pid in papers]
+    return SearchResult(hits, outcome.relaxed, outcome.tried_relaxed)
+
+
+def search_papers(
+    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False
+) -> list[SearchHit]:
+    """The papers of :func:`search`, without saying whether the match was relaxed."""
+    return search(session, query=query, limit=limit, include_dismissed=include_dismissed).hits
+
+
+@dataclass
+class _Outcome:
+    relaxed: bool = False
+    tried_relaxed: bool = False
 
 
 def _check_sources(db: sqlite3.Connection, query: Query) -> None:
@@ -576,7 +604,7 @@ def _long_expansions(n: int) -> int:
 
 
 def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
-          include_dismissed: bool) -> list[tuple[int, float, list[str]]]:
+          include_dismissed: bool, outcome: _Outcome) -> list[tuple[int, float, list[str]]]:
     filters = _filters(db, query, include_dismissed)
     if filters.allowed is not None and not filters.allowed:
         return []
