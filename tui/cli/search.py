@@ -6,7 +6,8 @@ import click
 
 from storage import ops
 from storage.db import Library
-from storage.search import rebuild_index, search_papers
+from storage.search import rebuild_index
+from storage.search import search as search_library
 from tui.cli.common import echo_json, pass_library
 from tui.cli.library import print_papers
 
@@ -21,7 +22,8 @@ def register(cli: click.Group) -> None:
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="At most this many papers, best first (0: all).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON array of papers, each with its score and matched fields.")
+              help="Print a JSON array of papers, each with its score, matched fields and "
+                   "relaxed (true: no paper had every word; these are the closest).")
 @click.option("--all", "include_all", is_flag=True, help="Include dismissed papers.")
 @pass_library
 def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
@@ -38,13 +40,15 @@ def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
     """
     query = " ".join(words)
     with lib.read() as session:
-        hits = search_papers(session, query=query, limit=limit or None,
-                             include_dismissed=include_all)
+        result = search_library(session, query=query, limit=limit or None,
+                                include_dismissed=include_all)
         items = [{**ops.paper_dict(session, paper=h.paper), "score": h.score,
-                  "matched": h.matched} for h in hits]
+                  "matched": h.matched, "relaxed": result.relaxed} for h in result.hits]
     if as_json:
         echo_json(items)
     else:
+        if result.relaxed:
+            click.echo("no exact match; closest papers", err=True)
         print_papers(items)
 
 
