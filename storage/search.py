@@ -690,6 +690,7 @@ def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
 MAX_RESPELLINGS = 4
 LOOSE_CANDIDATES = 400  # papers compared by title in the looser tier
 LOOSE_MIN_SIMILARITY = 62  # how close (0-100) a title must be to the query there
+LOOSE_SPELLINGS = 5  # near spellings per word there
 
 
 def _free_words(query: Query) -> list[str] | None:
@@ -740,20 +741,18 @@ def _respellings(vocab: Vocabulary, query: Query, positive: Sequence[Any]) -> li
         end = i + 1 == n
         if len(w) < 4 or known(w, end) or not w.isascii():
             continue
-        found: tuple[int, int, str, str] | None = None
-        for j in range(2, len(w) - 1):
-            left, right = w[:j], w[j:]
-            if left in terms and known(right, end):
-                rank = 2
-            elif (left in terms and near(right)) or (known(right, end) and near(left)):
-                rank = 1
-            else:
-                continue
-            key = (rank, min(len(left), len(right)), left, right)
-            if found is None or key[:2] > found[:2]:
-                found = key
-        if found:
-            fixes.append((i, i + 1, [found[2], found[3]]))
+        # Two known words, the most even split first; else one known word and a near
+        # spelling of the other (a slip inside one of the merged words).
+        splits = [(w[:j], w[j:]) for j in range(2, len(w) - 1)]
+        exact = [(min(len(a), len(b)), a, b) for a, b in splits if a in terms and known(b, end)]
+        if exact:
+            _, left, right = max(exact)
+            fixes.append((i, i + 1, [left, right]))
+            continue
+        for left, right in sorted(splits, key=lambda ab: -min(len(ab[0]), len(ab[1]))):
+            if (left in terms and near(right)) or (known(right, end) and near(left)):
+                fixes.append((i, i + 1, [left, right]))
+                break
     if not fixes:
         return []
     spellings: list[list[str]] = []
@@ -772,9 +771,14 @@ def _respellings(vocab: Vocabulary, query: Query, positive: Sequence[Any]) -> li
 
 
 def _terms_of(vocab: Vocabulary, words: list[str], typing: bool) -> list[_Term]:
-    return [_Term((w,), False, typing and i == len(words) - 1,
-                  vocab.expand(w, typing and i == len(words) - 1))
-            for i, w in enumerate(words)]
+    """Terms for mended words: a word the vocabulary has is taken as it is (no near spellings:
+    it was mended into a known word); others are expanded as usual."""
+    out = []
+    for i, w in enumerate(words):
+        last = typing and i == len(words) - 1
+        exp = Expansion(w) if w in vocab.terms else vocab.expand(w, last)
+        out.append(_Term((w,), False, last, exp))
+    return out
 
 
 def _looser(db: sqlite3.Connection, vocab: Vocabulary, query: Query, terms: list[_Term],
@@ -784,6 +788,7 @@ def _looser(db: sqlite3.Connection, vocab: Vocabulary, query: Query, terms: list
     typed, as a prefix, or a near spelling, also two letters off in words of five or more),
     compared by their titles with the query as typed, spaces ignored. Only titles close enough
     to the query are kept: nothing close, nothing found."""
+    # The query as typed, and with its spaces mended if it could be (all fixes at once).
     word_lists = [terms] + respelled[-1:]
     typed = [w for t in terms for w in t.words]
     if not typed:
@@ -796,14 +801,14 @@ def _looser(db: sqlite3.Connection, vocab: Vocabulary, query: Query, terms: list
                     and len(t.word) >= 5 and t.word not in vocab.terms:
                 t.expansion = _expand_far(vocab, t.word, t.last)
         n = len(usable)
-        parts = [t.fts(fuzzy=True, prefix=True) for t in usable]
+        parts = [t.fts(fuzzy=True, prefix=True, most=LOOSE_SPELLINGS) for t in usable]
         levels = [m for m in (n - 1, n - 2) if m >= max(1, (n + 1) // 2)] or [1]
         for m in levels:
-            combos = list(itertools.islice(itertools.combinations(range(n), m), 40))
+            combos = list(itertools.islice(itertools.combinations(range(n), m), 24))
             match = " OR ".join("(" + " AND ".join(parts[i] for i in c) + ")" for c in combos)
             found = _fetch(db, "search_short", match, filters, LOOSE_CANDIDATES, ())
             ids += [i for i in found if i not in ids]
-            if len(ids) >= LOOSE_CANDIDATES // 2:
+            if len(ids) >= LOOSE_CANDIDATES // 4:
                 break
     if not ids:
         return []
