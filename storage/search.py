@@ -550,17 +550,20 @@ class SearchResult:
 
 
 def search(
-    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False
+    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False,
+    relax: bool = True,
 ) -> SearchResult:
     """Papers matching ``query`` (see :mod:`storage.query`), best first. Dismissed papers are
     left out unless the query asks for them (``status:dismissed``) or ``include_dismissed``.
-    An empty query (or one of qualifiers only) lists the matching papers newest first.
-    Raises :class:`BadInput` for a malformed query."""
+    An empty query (or one of qualifiers only) lists the matching papers newest first. When no
+    paper has every word and ``relax``, the looser tier gives the closest papers instead
+    (``relaxed`` says so). Raises :class:`BadInput` for a malformed query."""
     parsed = parse(query)
     if limit is not None and limit < 1:
         raise BadInput(f"limit must be at least 1, not {limit}")
     db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
     outcome = _Outcome()
+    outcome.relax = relax
     ranked = _rank(db, parsed, limit=limit, include_dismissed=include_dismissed, outcome=outcome)
     if not ranked:
         _check_sources(db, parsed)
@@ -573,14 +576,18 @@ def search(
 
 
 def search_papers(
-    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False
+    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False,
+    relax: bool = False,
 ) -> list[SearchHit]:
-    """The papers of :func:`search`, without saying whether the match was relaxed."""
-    return search(session, query=query, limit=limit, include_dismissed=include_dismissed).hits
+    """The papers of :func:`search`; strict unless ``relax`` (what a script selects with a
+    query, such as ``export --query``, must match every word)."""
+    return search(session, query=query, limit=limit, include_dismissed=include_dismissed,
+                  relax=relax).hits
 
 
 @dataclass
 class _Outcome:
+    relax: bool = True
     relaxed: bool = False
     tried_relaxed: bool = False
 
@@ -676,7 +683,7 @@ def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
                           short_ids)
         scored += _score(db, terms, long_ids, tier=0.0, long_fields=True, verify=common)
 
-    if not scored:
+    if not scored and outcome.relax:
         # Nothing has every word: the looser tier, flagged as such.
         outcome.tried_relaxed = True
         scored = _looser(db, vocab, query, terms, respelled, filters, limit)

@@ -83,6 +83,9 @@ def test_every_word_must_match_somewhere(search_lib: Library) -> None:
     assert loose.relaxed and loose.tried_relaxed
     assert {h.paper.key for h in loose.hits} == {"vaswani2017attention", "luong2015effective"}
     assert not strict.relaxed and not strict.tried_relaxed
+    # What a script selects with a query must match every word: search_papers is strict.
+    assert keys(search_lib, "attention zebra") == []
+    assert len(keys(search_lib, "attention zebra", relax=True)) == 2
     assert keys(search_lib, "deep residual") == ["he2016deep"]
     # One word in the title, one in the authors, one in the abstract.
     assert keys(search_lib, "deep kaiming substantially") == ["he2016deep"]
