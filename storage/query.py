@@ -14,6 +14,10 @@ negates any of them::
     source:hf  source:arxiv                        where it came from
     arxiv:1706.03762                               the arXiv id (any version)
 
+A word like ``name:value`` whose name is no qualifier is plain text (``LoRA:``,
+``StateFlow:Building`` from a pasted title, a URL); a lower-case near miss of a qualifier's name
+with a value that qualifier accepts (``yaer:2024``, ``tga:llm``) is an error that names it.
+
 :func:`parse` turns the text into a :class:`Query`, or raises :class:`BadInput` with one line
 naming the part it cannot use. It never touches the database.
 """

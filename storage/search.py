@@ -15,6 +15,13 @@ matched (title > authors > tags > ids > abstract > notes) and by how closely (ex
 one typo > two typos), and the title's similarity to the whole query breaks ties, so the closer
 match ranks first. Qualifiers become plain SQL conditions on the paper.
 
+Spaces are mended in the first tier too: when joining two words, splitting one, or moving a
+letter across a space gives words the vocabulary knows (``be nchmark``, ``HaneVisibility``,
+``attentio nis``, ``da.ta``), that spelling is searched as well and each paper keeps its best
+score. When no paper has every word, the looser tier (:func:`_looser`) takes papers with all but
+one or two of them and ranks them by how close their titles are to the query (rapidfuzz, spaces
+ignored); :class:`SearchResult` says it relaxed. :func:`search_papers` stays strict.
+
 Triggers queue the papers whose text changes (``search_pending``); :func:`sync_index`, called by
 every write transaction of :class:`storage.db.Library` before it commits, re-indexes each once.
 
@@ -727,6 +734,13 @@ def _respellings(vocab: Vocabulary, query: Query, positive: Sequence[Any]) -> li
     def near(w: str) -> bool:
         return len(w) >= 5 and w.isascii() and bool(vocab.expand(w, False).fuzzy)
 
+    def broken(i: int) -> bool:
+        """Word ``i`` is neither known nor a near spelling of a known word (remembered: the
+        strict tier expanded it already)."""
+        w = words[i]
+        last = typing and i == n - 1
+        return not known(w, last) and not vocab.expand(w, last).fuzzy
+
     fixes: list[tuple[int, int, list[str]]] = []
     for i in range(n - 1):
         a, b = words[i], words[i + 1]
@@ -734,7 +748,7 @@ def _respellings(vocab: Vocabulary, query: Query, positive: Sequence[Any]) -> li
         both = a in terms and b in terms
         joined = a + b
         if known(joined, end) and not (both and joined not in terms) or \
-                (not both and len(joined) >= 6 and near(joined)):
+                (len(joined) >= 6 and (broken(i) or broken(i + 1)) and near(joined)):
             fixes.append((i, i + 2, [joined]))
         if not both and len(a) >= 2 and len(b) >= 1:
             x, y = a[:-1], a[-1] + b
@@ -756,9 +770,21 @@ def _respellings(vocab: Vocabulary, query: Query, positive: Sequence[Any]) -> li
             _, left, right = max(exact)
             fixes.append((i, i + 1, [left, right]))
             continue
+        if not broken(i):
+            continue  # a near spelling of one word more likely than two merged
+        tries = 0
         for left, right in sorted(splits, key=lambda ab: -min(len(ab[0]), len(ab[1]))):
-            if (left in terms and near(right)) or (known(right, end) and near(left)):
-                fixes.append((i, i + 1, [left, right]))
+            if left in terms and len(right) >= 5:
+                tries += 1
+                if near(right):
+                    fixes.append((i, i + 1, [left, right]))
+                    break
+            elif known(right, end) and len(left) >= 5:
+                tries += 1
+                if near(left):
+                    fixes.append((i, i + 1, [left, right]))
+                    break
+            if tries >= 4:
                 break
     if not fixes:
         return []
