@@ -14,6 +14,10 @@ negates any of them::
     source:hf  source:arxiv                        where it came from
     arxiv:1706.03762                               the arXiv id (any version)
 
+A word like ``name:value`` whose name is no qualifier is plain text (``LoRA:``,
+``StateFlow:Building`` from a pasted title, a URL); a lower-case near miss of a qualifier's name
+with a value that qualifier accepts (``yaer:2024``, ``tga:llm``) is an error that names it.
+
 :func:`parse` turns the text into a :class:`Query`, or raises :class:`BadInput` with one line
 naming the part it cannot use. It never touches the database.
 """
@@ -204,6 +208,40 @@ def _qualifier(name: str, raw: str, negated: bool, part: str) -> Qualifier:
     return Qualifier(name, parsed, negated, part)
 
 
+def _near_qualifier(name: str, raw: str, negated: bool, part: str) -> str | None:
+    """The qualifier ``name:`` was probably meant to be (``yaer:2024``, ``tga:llm``,
+    ``tags:llm``), or None. Only a name typed in lower case, one slip away from a qualifier
+    (two for the long names), with a value that qualifier accepts: ``StateFlow:Building`` and
+    ``Bag:of`` from a pasted title stay words."""
+    if not name.islower() or not raw or len(name) < 2:
+        return None
+    for q in QUALIFIERS:
+        if len(q) < 3:  # is: is one letter away from too many words (as:, it:, in:)
+            continue
+        if _distance(name, q) <= (1 if len(q) <= 4 else 2):
+            try:
+                _qualifier(q, raw, negated, part)
+            except BadInput:
+                continue
+            return q
+    return None
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance with adjacent swaps (optimal string alignment)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
 _EXAMPLES = {"tag": "llm", "author": "hinton", "status": "queued", "year": "2024",
              "is": "starred", "day": "2024-06-16", "source": "hf", "arxiv": "1706.03762"}
 
@@ -232,10 +270,12 @@ def parse(text: str) -> Query:
             if name in QUALIFIERS:
                 query.qualifiers.append(_qualifier(name, raw, negated, part))
                 continue
-            if raw and name not in ("http", "https"):
-                raise BadInput(f"unknown qualifier {match.group(1) + ':'!r} in {part!r} (use "
-                               + ", ".join(q + ":" for q in QUALIFIERS) + ")")
-            # "LoRA:" typed from a title, or a URL: plain words.
+            meant = _near_qualifier(match.group(1), raw, negated, part)
+            if meant:
+                raise BadInput(f"unknown qualifier {match.group(1) + ':'!r} in {part!r}: "
+                               f"did you mean {meant}:?")
+            # Not a qualifier: "LoRA:" or "StateFlow:Building" from a title, a URL, a slip of
+            # the fingers (Tool-Us:e): plain words.
         words = tuple(index_words(body))
         if negated and len(words) > 1:
             # -pre-training excludes the phrase, not every paper with "pre" or "training".

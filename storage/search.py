@@ -15,6 +15,13 @@ matched (title > authors > tags > ids > abstract > notes) and by how closely (ex
 one typo > two typos), and the title's similarity to the whole query breaks ties, so the closer
 match ranks first. Qualifiers become plain SQL conditions on the paper.
 
+Spaces are mended in the first tier too: when joining two words, splitting one, or moving a
+letter across a space gives words the vocabulary knows (``be nchmark``, ``HaneVisibility``,
+``attentio nis``, ``da.ta``), that spelling is searched as well and each paper keeps its best
+score. When no paper has every word, the looser tier (:func:`_looser`) takes papers with all but
+one or two of them and ranks them by how close their titles are to the query (rapidfuzz, spaces
+ignored); :class:`SearchResult` says it relaxed. :func:`search_papers` stays strict.
+
 Triggers queue the papers whose text changes (``search_pending``); :func:`sync_index`, called by
 every write transaction of :class:`storage.db.Library` before it commits, re-indexes each once.
 
@@ -27,6 +34,7 @@ with its own session.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import os
 import sqlite3
@@ -44,7 +52,7 @@ from reader.errors import BadInput
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
-__all__ = ["SearchHit", "search_papers", "sync_index", "index_problems", "rebuild_index",
+__all__ = ["SearchHit", "SearchResult", "search", "search_papers", "sync_index", "index_problems", "rebuild_index",
            "clear_caches"]
 
 FIELDS = ("title", "authors", "tags", "ids", "abstract", "notes")  # by weight, highest first
@@ -536,25 +544,60 @@ def _filters(db: sqlite3.Connection, query: Query, include_dismissed: bool) -> _
 # ---------------------------------------------------------------- the search
 
 
-def search_papers(
-    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False
-) -> list[SearchHit]:
+@dataclass
+class SearchResult:
+    """What a search found. ``relaxed``: no paper matched every word (as typed, as a prefix or
+    a near spelling, or with its spaces mended), so these are the closest papers by the looser
+    tier (some words left out, a fuzzy comparison of the titles); a front end says so ("no
+    exact match; closest papers"). ``tried_relaxed``: the looser tier ran (it may have found
+    nothing)."""
+
+    hits: list[SearchHit]
+    relaxed: bool = False
+    tried_relaxed: bool = False
+
+
+def search(
+    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False,
+    relax: bool = True,
+) -> SearchResult:
     """Papers matching ``query`` (see :mod:`storage.query`), best first. Dismissed papers are
     left out unless the query asks for them (``status:dismissed``) or ``include_dismissed``.
-    An empty query (or one of qualifiers only) lists the matching papers newest first.
-    Raises :class:`BadInput` for a malformed query."""
+    An empty query (or one of qualifiers only) lists the matching papers newest first. When no
+    paper has every word and ``relax``, the looser tier gives the closest papers instead
+    (``relaxed`` says so). Raises :class:`BadInput` for a malformed query."""
     parsed = parse(query)
     if limit is not None and limit < 1:
         raise BadInput(f"limit must be at least 1, not {limit}")
     db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
-    ranked = _rank(db, parsed, limit=limit, include_dismissed=include_dismissed)
+    outcome = _Outcome()
+    outcome.relax = relax
+    ranked = _rank(db, parsed, limit=limit, include_dismissed=include_dismissed, outcome=outcome)
     if not ranked:
         _check_sources(db, parsed)
-        return []
+        return SearchResult([], False, outcome.tried_relaxed)
     ids = [pid for pid, _, _ in ranked]
     papers = {p.id: p for p in session.exec(select(Paper).where(col(Paper.id).in_(ids))).all()}
-    return [SearchHit(pid, papers[pid], round(score, 4), matched)
+    hits = [SearchHit(pid, papers[pid], round(score, 4), matched)
             for pid, score, matched in ranked if pid in papers]
+    return SearchResult(hits, outcome.relaxed, outcome.tried_relaxed)
+
+
+def search_papers(
+    session: Session, *, query: str, limit: int | None = 50, include_dismissed: bool = False,
+    relax: bool = False,
+) -> list[SearchHit]:
+    """The papers of :func:`search`; strict unless ``relax`` (what a script selects with a
+    query, such as ``export --query``, must match every word)."""
+    return search(session, query=query, limit=limit, include_dismissed=include_dismissed,
+                  relax=relax).hits
+
+
+@dataclass
+class _Outcome:
+    relax: bool = True
+    relaxed: bool = False
+    tried_relaxed: bool = False
 
 
 def _check_sources(db: sqlite3.Connection, query: Query) -> None:
@@ -577,7 +620,7 @@ def _long_expansions(n: int) -> int:
 
 
 def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
-          include_dismissed: bool) -> list[tuple[int, float, list[str]]]:
+          include_dismissed: bool, outcome: _Outcome) -> list[tuple[int, float, list[str]]]:
     filters = _filters(db, query, include_dismissed)
     if filters.allowed is not None and not filters.allowed:
         return []
@@ -616,6 +659,21 @@ def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
         short_ids = list(dict.fromkeys(short_ids + fetch("search_short", loose)))
     scored += _score(db, terms, short_ids, tier=1.0, long_fields=False)
 
+    # Spaces mended: the same query with two words joined (``be nchmark``), one split
+    # (``HaneVisibility``) or a letter moved across a space (``attentio nis``), when the
+    # vocabulary says that gives words it knows. Each paper keeps its best score.
+    respelled = _respellings(vocab, query, positive)
+    if respelled:
+        best = {r[0]: r for r in scored}
+        for alt in respelled:
+            alt_ids = fetch("search_short", " AND ".join(
+                t.fts(fuzzy=True, prefix=True) for t in alt))
+            for r in _score(db, alt, alt_ids, tier=1.0, long_fields=False):
+                if r[0] not in best or r[1] > best[r[0]][1]:
+                    best[r[0]] = r
+        scored = list(best.values())
+        short_ids = list(dict.fromkeys(short_ids + list(best)))
+
     # Tier 2: words found anywhere (abstract, notes, ids too), when tier 1 is not enough.
     if limit is None or len(scored) < limit:
         # Words are whole here (prefixes are for the short fields: a prefix of a common word
@@ -633,8 +691,190 @@ def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
                           short_ids)
         scored += _score(db, terms, long_ids, tier=0.0, long_fields=True, verify=common)
 
+    if not scored and outcome.relax:
+        # Nothing has every word: the looser tier, flagged as such.
+        outcome.tried_relaxed = True
+        scored = _looser(db, vocab, query, terms, respelled, filters, limit)
+        outcome.relaxed = bool(scored)
     scored.sort(key=lambda r: (-r[1], -r[0]))
     return scored if limit is None else scored[:limit]
+
+
+# ---------------------------------------------------------------- mended spaces, looser tier
+
+MAX_RESPELLINGS = 4
+LOOSE_CANDIDATES = 400  # papers compared by title in the looser tier
+LOOSE_MIN_SIMILARITY = 62  # how close (0-100) a title must be to the query there
+LOOSE_SPELLINGS = 5  # near spellings per word there
+
+
+def _free_words(query: Query) -> list[str] | None:
+    """The positive words of the query, in order, or None when it has phrases (their words
+    are kept as typed)."""
+    positive = query.positive
+    if not positive or any(t.exact for t in positive):
+        return None
+    return [t.words[0] for t in positive]
+
+
+def _respellings(vocab: Vocabulary, query: Query, positive: Sequence[Any]) -> list[list[_Term]]:
+    """The query's words with their spaces mended, when the vocabulary knows the result:
+    two words joined (``be nchmark``, ``da.ta``, ``Tool-Us:e``), one split in two
+    (``HaneVisibility``, ``ofconditions``), a letter moved across a space (``attentio nis``);
+    each fix alone, then all of them together."""
+    words = _free_words(query)
+    if words is None or len(words) > 24:
+        return []
+    typing = query.typing and query.terms[-1] is positive[-1]
+    n = len(words)
+    terms = vocab.terms
+
+    def known(w: str, at_end: bool = False) -> bool:
+        return w in terms or (at_end and typing and len(w) >= 2 and vocab.has_prefix(w))
+
+    def near(w: str) -> bool:
+        return len(w) >= 5 and w.isascii() and bool(vocab.expand(w, False).fuzzy)
+
+    def broken(i: int) -> bool:
+        """Word ``i`` is neither known nor a near spelling of a known word (remembered: the
+        strict tier expanded it already)."""
+        w = words[i]
+        last = typing and i == n - 1
+        return not known(w, last) and not vocab.expand(w, last).fuzzy
+
+    fixes: list[tuple[int, int, list[str]]] = []
+    for i in range(n - 1):
+        a, b = words[i], words[i + 1]
+        end = i + 2 == n
+        both = a in terms and b in terms
+        joined = a + b
+        if known(joined, end) and not (both and joined not in terms) or \
+                (len(joined) >= 6 and (broken(i) or broken(i + 1)) and near(joined)):
+            fixes.append((i, i + 2, [joined]))
+        if not both and len(a) >= 2 and len(b) >= 1:
+            x, y = a[:-1], a[-1] + b
+            if len(x) >= 2 and known(x) and known(y, end):
+                fixes.append((i, i + 2, [x, y]))
+            if len(b) >= 2:
+                x, y = a + b[0], b[1:]
+                if known(x) and known(y, end):
+                    fixes.append((i, i + 2, [x, y]))
+    for i, w in enumerate(words):
+        end = i + 1 == n
+        if len(w) < 4 or known(w, end) or not w.isascii():
+            continue
+        # Two known words, the most even split first; else one known word and a near
+        # spelling of the other (a slip inside one of the merged words).
+        splits = [(w[:j], w[j:]) for j in range(2, len(w) - 1)]
+        exact = [(min(len(a), len(b)), a, b) for a, b in splits if a in terms and known(b, end)]
+        if exact:
+            _, left, right = max(exact)
+            fixes.append((i, i + 1, [left, right]))
+            continue
+        if not broken(i):
+            continue  # a near spelling of one word more likely than two merged
+        tries = 0
+        for left, right in sorted(splits, key=lambda ab: -min(len(ab[0]), len(ab[1]))):
+            if left in terms and len(right) >= 5:
+                tries += 1
+                if near(right):
+                    fixes.append((i, i + 1, [left, right]))
+                    break
+            elif known(right, end) and len(left) >= 5:
+                tries += 1
+                if near(left):
+                    fixes.append((i, i + 1, [left, right]))
+                    break
+            if tries >= 4:
+                break
+    if not fixes:
+        return []
+    spellings: list[list[str]] = []
+    for lo, hi, new in fixes[:MAX_RESPELLINGS]:
+        spellings.append(words[:lo] + new + words[hi:])
+    if len(fixes) > 1:
+        out, pos = [], 0
+        for lo, hi, new in sorted(fixes):
+            if lo >= pos:
+                out += words[pos:lo] + new
+                pos = hi
+        out += words[pos:]
+        spellings.append(out)
+    unique = list(dict.fromkeys(tuple(s) for s in spellings if s != words))
+    return [_terms_of(vocab, list(s), typing) for s in unique]
+
+
+def _terms_of(vocab: Vocabulary, words: list[str], typing: bool) -> list[_Term]:
+    """Terms for mended words: a word the vocabulary has is taken as it is (no near spellings:
+    it was mended into a known word); others are expanded as usual."""
+    out = []
+    for i, w in enumerate(words):
+        last = typing and i == len(words) - 1
+        exp = Expansion(w) if w in vocab.terms else vocab.expand(w, last)
+        out.append(_Term((w,), False, last, exp))
+    return out
+
+
+def _looser(db: sqlite3.Connection, vocab: Vocabulary, query: Query, terms: list[_Term],
+            respelled: list[list[_Term]], filters: _Filters,
+            limit: int | None) -> list[tuple[int, float, list[str]]]:
+    """When no paper has every word: papers with all but one or two of them (each word as
+    typed, as a prefix, or a near spelling, also two letters off in words of five or more),
+    compared by their titles with the query as typed, spaces ignored. Only titles close enough
+    to the query are kept: nothing close, nothing found."""
+    # The query as typed, and with its spaces mended if it could be (all fixes at once).
+    word_lists = [terms] + respelled[-1:]
+    typed = [w for t in terms for w in t.words]
+    if not typed:
+        return []
+    ids: list[int] = []
+    for tlist in word_lists:
+        usable = [t for t in tlist if len(t.word) >= 2 or t.exact] or tlist
+        for t in usable:
+            if not t.exact and t.expansion is not None and not t.expansion.fuzzy \
+                    and len(t.word) >= 5 and t.word not in vocab.terms:
+                t.expansion = _expand_far(vocab, t.word, t.last)
+        n = len(usable)
+        parts = [t.fts(fuzzy=True, prefix=True, most=LOOSE_SPELLINGS) for t in usable]
+        levels = [m for m in (n - 1, n - 2) if m >= max(1, (n + 1) // 2)] or [1]
+        for m in levels:
+            combos = list(itertools.islice(itertools.combinations(range(n), m), 24))
+            match = " OR ".join("(" + " AND ".join(parts[i] for i in c) + ")" for c in combos)
+            found = _fetch(db, "search_short", match, filters, LOOSE_CANDIDATES, ())
+            ids += [i for i in found if i not in ids]
+            if len(ids) >= LOOSE_CANDIDATES // 4:
+                break
+    if not ids:
+        return []
+    rows = db.execute("SELECT id, title, authors FROM search_doc "
+                      "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    text = " ".join(typed)
+    bare = text.replace(" ", "")
+    out = []
+    for pid, title, authors in rows:
+        words = " ".join(_tokens(title))
+        flat = words.replace(" ", "")
+        scorer = fuzz.partial_ratio if len(bare) <= len(flat) else fuzz.ratio
+        close = max(scorer(bare, flat),
+                    fuzz.token_set_ratio(text, words + " " + " ".join(_tokens(authors))))
+        if close >= LOOSE_MIN_SIMILARITY:
+            out.append((pid, close / 100.0, ["title"]))
+    return out
+
+
+def _expand_far(vocab: Vocabulary, word: str, typing: bool) -> Expansion:
+    """Near spellings up to two letters off, for words of five letters or more (the strict
+    tiers allow two only in words of seven or more)."""
+    exp = Expansion(word)
+    n = len(word)
+    pool = list({t for k in range(n - 2, n + 3)
+                 for t in (*vocab.by_first.get((k, word[0]), ()),
+                           *vocab.by_second.get((k, word[1]), ()))})
+    for term, dist, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=2,
+                                         limit=MAX_EXPANSIONS):
+        if term != word:
+            exp.fuzzy[term] = int(dist)
+    return exp
 
 
 def _newest(db: sqlite3.Connection, filters: _Filters, limit: int | None) -> list[int]:

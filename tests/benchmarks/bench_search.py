@@ -14,7 +14,9 @@ Not collected by pytest (speed is not a test); the latest figures are in docs/be
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import json
 import os
 import random
 import resource
@@ -25,7 +27,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -39,6 +43,7 @@ from storage import (  # noqa: E402
     search,
 )
 from storage.db import open_library  # noqa: E402
+from storage.text import strip_accents  # noqa: E402
 from tests.benchmarks import synth  # noqa: E402
 
 KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
@@ -87,6 +92,200 @@ def typo_query(title: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+# ---------------------------------------------------------------- typo models (issue 14)
+# Each model turns a real title into a query as people type or paste it. The words kept are a
+# run of four or five from the title (most often its beginning), as typed from memory: lower
+# case half the time, the title's punctuation kept a third of the time.
+
+HF_CORPUS = Path(os.environ.get("PAPERSHELF_FIXTURES", "/work/shared/fixtures")) / \
+    "hf-corpus" / "hf_daily_papers_2024-05-27_2026-03-31.jsonl.gz"
+TYPO_CLASSES = ("lost space", "extra space", "swap across space", "punctuation slip",
+                "pasted full title", "two in-word typos", "prefix as typed", "mix of two")
+STRAY = "-:.,;'/"
+DASHES = ("-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212")
+
+
+def hf_titles() -> list[tuple[str, list[str]]]:
+    """The real Daily Papers titles and authors of the shared fixtures (one per paper)."""
+    if not HF_CORPUS.exists():
+        return []
+    seen: dict[str, tuple[str, list[str]]] = {}
+    with gzip.open(HF_CORPUS, "rt", encoding="utf-8") as f:
+        for line in f:
+            for item in json.loads(line)["items"]:
+                p = item["paper"]
+                title = " ".join(p["title"].split())
+                authors = [a["name"] for a in p.get("authors", []) if a.get("name")][:12]
+                if title and authors:
+                    seen[p["id"]] = (title, authors)
+    return [seen[k] for k in sorted(seen)]
+
+
+def _base(title: str, rng: random.Random, lo: int = 3, hi: int = 5) -> list[str]:
+    words = title.split()
+    k = rng.randint(lo, hi)
+    start = 0 if len(words) <= k or rng.random() < 0.6 else rng.randrange(len(words) - k + 1)
+    words = words[start:start + k]
+    if rng.random() < 0.67:
+        words = [w.strip(":,.?!()\"'") for w in words]
+        words = [w for w in words if w]
+    if rng.random() < 0.5:
+        words = [w.lower() for w in words]
+    return words or title.split()[:1]
+
+
+def _alpha(words: list[str], min_len: int) -> list[int]:
+    return [i for i, w in enumerate(words) if sum(c.isalpha() for c in w) >= min_len]
+
+
+def slip_lost_space(words: list[str], rng: random.Random) -> list[str]:
+    if len(words) < 2:
+        return words
+    i = rng.randrange(len(words) - 1)
+    return words[:i] + [words[i] + words[i + 1]] + words[i + 2:]
+
+
+def slip_extra_space(words: list[str], rng: random.Random) -> list[str]:
+    long = [i for i, w in enumerate(words) if len(w) >= 5] or [max(range(len(words)),
+                                                                    key=lambda i: len(words[i]))]
+    i = rng.choice(long)
+    w = words[i]
+    if len(w) < 2:
+        return words
+    # Not next to a hyphen: a space before one makes it the query language's negation.
+    cuts = [c for c in range(1, len(w)) if w[c].isalnum() and w[c - 1].isalnum()]
+    inner = [c for c in cuts if 2 <= c <= len(w) - 2] or cuts
+    if not inner:
+        return words
+    cut = rng.choice(inner)
+    return words[:i] + [w[:cut], w[cut:]] + words[i + 1:]
+
+
+def slip_swap_across_space(words: list[str], rng: random.Random) -> list[str]:
+    pairs = [i for i in range(len(words) - 1) if len(words[i]) >= 3 and len(words[i + 1]) >= 2]
+    if not pairs:
+        return slip_lost_space(words, rng)
+    i = rng.choice(pairs)
+    a, b = words[i], words[i + 1]
+    if rng.random() < 0.5:
+        a, b = a[:-1], a[-1] + b        # attention is -> attentio nis
+    else:
+        a, b = a + b[0], b[1:]          # attention is -> attentioni s
+    return words[:i] + [a, b] + words[i + 2:]
+
+
+def slip_punctuation(words: list[str], rng: random.Random) -> list[str]:
+    words = list(words)
+    marked = [i for i, w in enumerate(words[:-1]) if w[-1:] in ":,-" and len(w) > 1]
+    r = rng.random()
+    if marked and r < 0.3:
+        # A title's colon kept without its space: StateFlow:Building
+        i = rng.choice(marked)
+        return words[:i] + [words[i] + words[i + 1]] + words[i + 2:]
+    hyphened = [i for i, w in enumerate(words) if "-" in w.strip("-")]
+    if hyphened and r < 0.5:
+        i = rng.choice(hyphened)  # Tool-Use -> ToolUse or Tool Use
+        words[i] = words[i].replace("-", rng.choice(("", " ")), 1)
+        return " ".join(words).split()
+    i = rng.choice(_alpha(words, 3) or [0])
+    w = words[i]
+    at = rng.randint(1, max(1, len(w) - 1))
+    words[i] = w[:at] + rng.choice(STRAY) + w[at:]   # Tool-Us:e, Visi.on
+    return words
+
+
+def slip_two_typos(words: list[str], rng: random.Random) -> list[str]:
+    words = list(words)
+    candidates = _alpha(words, 4) or list(range(len(words)))
+    if len(candidates) >= 2 and rng.random() < 0.7:
+        for i in rng.sample(candidates, 2):
+            words[i] = typo(words[i], rng)
+    else:
+        i = max(candidates, key=lambda j: len(words[j]))
+        words[i] = typo(typo(words[i], rng), rng)
+    return words
+
+
+def slip_prefix(words: list[str], rng: random.Random) -> list[str]:
+    words = list(words)
+    w = words[-1]
+    if len(w) >= 3:
+        words[-1] = w[:rng.randint(2, len(w) - 1)]
+    elif len(words) > 1:
+        words = words[:-1]
+    return words
+
+
+def pasted(title: str, rng: random.Random) -> str:
+    """The whole title as copied from a page, a PDF or a reference list: quotes around it, its
+    dashes of any kind, a trailing period, sometimes lower-cased or with accents lost."""
+    text = title
+    if rng.random() < 0.5:
+        dash = rng.choice(DASHES)
+        text = text.replace("-", dash)
+    if rng.random() < 0.3:
+        text = text.replace(": ", rng.choice((" - ", " \u2014 ", ":", " : ")))
+    if rng.random() < 0.3:
+        text = text.lower()
+    if rng.random() < 0.2:
+        text = strip_accents(text)
+    if rng.random() < 0.2:
+        text = text.replace(" ", "  ", 1)
+    if rng.random() < 0.3:
+        text += "."
+    r = rng.random()
+    if r < 0.2:
+        text = f'"{text}"'
+    elif r < 0.4:
+        text = f"\u201c{text}\u201d"
+    elif r < 0.5:
+        text = f"'{text}'"
+    return text
+
+
+SLIPS: dict[str, Callable[[list[str], random.Random], list[str]]] = {
+    "lost space": slip_lost_space,
+    "extra space": slip_extra_space,
+    "swap across space": slip_swap_across_space,
+    "punctuation slip": slip_punctuation,
+    "two in-word typos": slip_two_typos,
+    "prefix as typed": slip_prefix,
+}
+ONE_TYPO = "one in-word typo"
+
+
+def typo_model(name: str, title: str, rng: random.Random) -> str:
+    if name == "pasted full title":
+        return pasted(title, rng)
+    words = _base(title, rng, 4, 5)
+    if name == "mix of two":
+        kinds = rng.sample([*SLIPS.keys() - {"two in-word typos", "prefix as typed"}, ONE_TYPO],
+                           2)
+        for kind in kinds:
+            if kind == ONE_TYPO:
+                i = rng.choice(_alpha(words, 4) or [0])
+                words = words[:i] + [typo(words[i], rng)] + words[i + 1:]
+            else:
+                words = SLIPS[kind](words, rng)
+        if rng.random() < 0.3:
+            words = slip_prefix(words, rng)
+        return " ".join(words)
+    return " ".join(SLIPS[name](words, rng))
+
+
+def typo_queries(papers: list[synth.SynthPaper], per_class: int,
+                 seed: int) -> dict[str, list[tuple[synth.SynthPaper, str]]]:
+    """``per_class`` queries per typo model, each from a real title of the library (the bundled
+    well-known titles and the Daily Papers ones) and the paper it means."""
+    real = [p for p in papers if p.real]
+    out = {}
+    for n, name in enumerate(TYPO_CLASSES):
+        rng = random.Random(seed * 31 + n)
+        picks = rng.sample(real, min(per_class, len(real)))
+        out[name] = [(p, typo_model(name, p.title, rng)) for p in picks]
+    return out
+
+
 # ---------------------------------------------------------------- the library
 
 
@@ -104,12 +303,25 @@ def _digest(*files: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def build(n: int, seed: int, rebuild: bool) -> tuple[Path, float, list[synth.SynthPaper]]:
+def build(n: int, seed: int, rebuild: bool,
+          hf_papers: int) -> tuple[Path, float, list[synth.SynthPaper]]:
     corpus = synth.Corpus(seed)
     t = time.perf_counter()
     papers = list(corpus.papers(n))
-    print(f"generated {n:,} papers in {time.perf_counter() - t:.1f} s")
-    tag = f"{n}-{seed}-{_digest(HERE / 'synth.py', HERE / 'real_titles.txt')}"
+    # Real Daily Papers titles and authors (the shared fixtures) take the place of generated
+    # ones, spread evenly: the typo models draw their queries from them.
+    hf = hf_titles()[: min(hf_papers, n // 3)]
+    if hf:
+        spots = [p for p in papers if not p.real]
+        step = len(spots) / len(hf)
+        for k, (title, authors) in enumerate(hf):
+            p = spots[int(k * step)]
+            p.title, p.authors, p.real = title, authors, True
+    print(f"generated {n:,} papers ({len(hf):,} with real Daily Papers titles) "
+          f"in {time.perf_counter() - t:.1f} s")
+    digest = _digest(HERE / 'synth.py', HERE / 'real_titles.txt',
+                     *([HF_CORPUS] if hf else []))
+    tag = f"{n}-{seed}-{len(hf)}-{digest}"
     v1 = cache_dir() / f"search-v1-{tag}.db"
     if rebuild or not v1.exists():
         tmp = v1.with_suffix(".tmp")
@@ -200,7 +412,10 @@ def pct(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
+T = TypeVar("T")
+
+
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
     t = time.perf_counter()
     result = fn()
     return (time.perf_counter() - t) * 1000, result
@@ -222,11 +437,20 @@ def main() -> int:
     parser.add_argument("--recall-synthetic", type=int, default=100,
                         help="typo'd generated titles")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--typo-queries", type=int, default=300,
+                        help="queries per typo model (issue 14), from real titles; 0 skips them")
+    parser.add_argument("--hf-papers", type=int, default=7114,
+                        help="real Daily Papers titles mixed into the library (at most a third)")
+    parser.add_argument("--baseline-recall", type=int, default=0, metavar="N",
+                        help="rank only N queries per typo model through the baseline (0: all)")
+    parser.add_argument("--show-misses", type=int, default=0, metavar="N",
+                        help="print N missed queries of each typo model")
     parser.add_argument("--show-slow", type=int, default=0, metavar="N",
                         help="print the N slowest queries of each class")
     args = parser.parse_args()
 
-    cached, build_seconds, papers = build(args.papers, args.seed, args.rebuild)
+    cached, build_seconds, papers = build(args.papers, args.seed, args.rebuild,
+                                         args.hf_papers)
     # Work on a copy: the incremental part adds papers.
     path = cached.with_name("search-work.db")
     for suffix in ("", "-wal", "-shm"):
@@ -266,7 +490,8 @@ def main() -> int:
 
     # Recall: typo'd titles, the intended paper among the first three.
     recall_rng = random.Random(args.seed + 1)
-    real = [p for p in papers if p.real]
+    bundled = {t.strip() for t in (HERE / "real_titles.txt").read_text().splitlines()}
+    real = [p for p in papers if p.real and p.title in bundled]
     made_up = recall_rng.sample([p for p in papers if not p.real], args.recall_synthetic)
     recall_sets = {
         "real titles": [(p, typo_query(p.title, recall_rng)) for p in real][: args.recall_queries],
@@ -287,6 +512,8 @@ def main() -> int:
             print(f"\ntop-3 recall, {len(pairs)} typo'd {name}: ours {our_recall[name]:.1%}")
             for q, title in misses[:5]:
                 print(f"    missed: {q!r} (wanted {title!r})")
+
+    typo_results = run_typo_classes(lib, papers, args) if args.typo_queries else None
 
     # Incremental: add papers after the index exists.
     # Distinct first title words: the same citation key a hundred times would time the key
@@ -335,16 +562,106 @@ def main() -> int:
     for name, pairs in recall_sets.items():
         b_found = 0
         for p, q in pairs:
-            top = process.extract(q, choices, scorer=fuzz.WRatio, limit=3,
-                                  processor=utils.default_process)
-            if p.id in {ids[i] for _, _, i in top}:
+            if p.id in baseline_top3(q, choices, ids):
                 b_found += 1
         print(f"top-3 recall, {len(pairs)} typo'd {name}: ours {our_recall[name]:.1%}, "
               f"baseline {b_found / max(1, len(pairs)):.1%}")
+    if typo_results is not None:
+        typo_baseline(typo_results, choices, ids, args)
     print(f"peak RSS (with the baseline's titles loaded): {rss_mb():.0f} MB")
     lib.close()
     path.unlink(missing_ok=True)
     return 0
+
+
+@dataclass
+class TypoResults:
+    queries: dict[str, list[tuple[synth.SynthPaper, str]]]
+    top1: dict[str, float]
+    top3: dict[str, float]
+    times: dict[str, list[float]]
+    relaxed_times: list[float]
+    cpu: dict[str, list[float]]
+    ranks: dict[str, list[int | None]]  # where the paper meant came, per query (None: not top 3)
+
+
+def run_typo_classes(lib: Any, papers: list[synth.SynthPaper],
+                     args: argparse.Namespace) -> TypoResults:
+    """Each typo model's queries through ``search_papers(limit=50)`` (timed, near spellings
+    forgotten first): the intended paper first, among the first three, and how long it took."""
+    queries = typo_queries(papers, args.typo_queries, args.seed)
+    res = TypoResults(queries, {}, {}, {}, [], {}, {})
+    print(f"\ntypo models (issue 14): {args.typo_queries} queries each from real titles, "
+          f"search(limit=50) over {args.papers:,} papers, dismissed papers included")
+    print(f"  {'class':<18} {'top-1':>6} {'top-3':>6} {'median':>8} {'p95':>8} {'max':>8}"
+          f" {'CPU p95':>8}  relaxed")
+    with lib.read() as session:
+        for name, pairs in queries.items():
+            one = three = relaxed = 0
+            times, cpu, misses = [], [], []
+            ranks: list[int | None] = []
+            for p, q in pairs:
+                search.clear_expansions()
+                c0 = time.thread_time()
+                ms, result = timed(lambda q=q: search.search(
+                    session, query=q, limit=50, include_dismissed=True))
+                cpu.append((time.thread_time() - c0) * 1000)
+                top = [h.paper_id for h in result.hits[:3]]  # type: ignore[attr-defined]
+                ranks.append(top.index(p.id) if p.id in top else None)
+                times.append(ms)
+                if result.relaxed:  # type: ignore[attr-defined]
+                    relaxed += 1
+                if result.tried_relaxed:  # type: ignore[attr-defined]
+                    res.relaxed_times.append(ms)
+                one += bool(top) and top[0] == p.id
+                if p.id in top:
+                    three += 1
+                else:
+                    misses.append((q, p.title, [h.paper.title for h in result.hits[:2]]))  # type: ignore[attr-defined]
+            res.top1[name], res.top3[name] = one / len(pairs), three / len(pairs)
+            res.times[name], res.cpu[name], res.ranks[name] = times, cpu, ranks
+            print(f"  {name:<18} {res.top1[name]:6.1%} {res.top3[name]:6.1%} "
+                  f"{statistics.median(times):6.1f}ms {pct(times, 95):6.1f}ms "
+                  f"{max(times):6.1f}ms {pct(cpu, 95):6.1f}ms  {relaxed}")
+            for q, title, got in misses[: args.show_misses]:
+                print(f"      missed {q!r}\n        wanted {title!r}\n        got {got!r}")
+    if res.relaxed_times:
+        t = res.relaxed_times
+        print(f"  queries where the looser tier ran: {len(t)}, median "
+              f"{statistics.median(t):.1f} ms, p95 {pct(t, 95):.1f} ms, max {max(t):.1f} ms")
+    return res
+
+
+def baseline_top3(q: str, choices: list[str], ids: list[int]) -> list[int]:
+    """The baseline's first three papers. With a score cutoff (4-5x faster), which gives the
+    same three whenever three papers pass it; retried without when fewer do."""
+    top = process.extract(q, choices, scorer=fuzz.WRatio, limit=3, score_cutoff=80,
+                          processor=utils.default_process)
+    if len(top) < 3:
+        top = process.extract(q, choices, scorer=fuzz.WRatio, limit=3,
+                              processor=utils.default_process)
+    return [ids[i] for _, _, i in top]
+
+
+def typo_baseline(res: TypoResults, choices: list[str], ids: list[int],
+                  args: argparse.Namespace) -> None:
+    """The same queries through the naive baseline: top-1 and top-3 recall side by side."""
+    print("\ntypo models, recall: ours vs the baseline (rapidfuzz WRatio over title + authors)")
+    print(f"  {'class':<18} {'n':>4} {'ours top-1':>10} {'ours top-3':>10} {'base top-1':>10} "
+          f"{'base top-3':>10} {'ours p95':>9}   (ours on the same queries)")
+    for name, pairs in res.queries.items():
+        sample = pairs if not args.baseline_recall else pairs[: args.baseline_recall]
+        mine = res.ranks[name][: len(sample)]
+        one = three = 0
+        for p, q in sample:
+            found = baseline_top3(q, choices, ids)
+            one += bool(found) and found[0] == p.id
+            three += p.id in found
+        n = len(sample)
+        m1 = sum(r == 0 for r in mine) / n
+        m3 = sum(r is not None for r in mine) / n
+        print(f"  {name:<18} {n:>4} {m1:10.1%} {m3:10.1%} "
+              f"{one / n:10.1%} {three / n:10.1%} {pct(res.times[name], 95):7.1f}ms")
 
 
 def _add(lib: object, records: list[PaperRecord]) -> None:

@@ -95,10 +95,11 @@ def test_empty_and_punctuation_only_queries_have_no_terms() -> None:
     ("attention year:2023..2020", "empty range in 'year:2023..2020': 2023 is after 2020"),
     ("year:..", "bad year '..' in 'year:..': use year:2024, year:2020..2023, year:2020.. or "
                 "year:..2019"),
-    ("foo:bar", "unknown qualifier 'foo:' in 'foo:bar' (use tag:, author:, status:, year:, is:, "
-                "day:, source:, arxiv:)"),
-    ("-colour:red x", "unknown qualifier 'colour:' in '-colour:red' (use tag:, author:, status:, "
-                      "year:, is:, day:, source:, arxiv:)"),
+    ("yaer:2024", "unknown qualifier 'yaer:' in 'yaer:2024': did you mean year:?"),
+    ("-stauts:read x", "unknown qualifier 'stauts:' in '-stauts:read': did you mean status:?"),
+    ("tga:llm", "unknown qualifier 'tga:' in 'tga:llm': did you mean tag:?"),
+    ("sources:hf", "unknown qualifier 'sources:' in 'sources:hf': did you mean source:?"),
+    ("days:2024-06-16", "unknown qualifier 'days:' in 'days:2024-06-16': did you mean day:?"),
     ("status:done", "unknown status 'done' in 'status:done' (use one of: inbox, queued, reading, "
                     "read, dismissed)"),
     ("is:read", "unknown 'is:read' (use is:starred, or -is:starred for the others)"),
@@ -118,3 +119,23 @@ def test_bad_queries_name_the_bad_part(text: str, message: str) -> None:
     with pytest.raises(BadInput) as info:
         parse(text)
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("foo:bar", ["foo", "bar"]),
+    ("-colour:red", None),  # a negated phrase of both words
+    ("StateFlow:Buildng", ["stateflow", "buildng"]),   # a title's colon without its space
+    ("LoRA: adapters", ["lora", "adapters"]),
+    ("Tool-Us:e", ["tool", "us", "e"]),                # a slip of the fingers
+    ("yaer:soon", ["yaer", "soon"]),     # near year:, but no year: value, so words
+    ("Yaer:2024", ["yaer", "2024"]),     # capitalised: pasted text, not a qualifier typed
+    ("as:is", ["as", "is"]),             # is: is too short to guess
+    ("https://arxiv.org/abs/1706.03762", ["https", "arxiv", "org", "abs", "1706", "03762"]),
+])
+def test_a_name_that_is_no_qualifier_is_text(text: str, words: list[str] | None) -> None:
+    q = parse(text)
+    assert q.qualifiers == []
+    if words is None:
+        assert q.terms == [Words("colour:red", ("colour", "red"), exact=True, negated=True)]
+    else:
+        assert [w for t in q.terms for w in t.words] == words

@@ -17,7 +17,7 @@ from reader.errors import BadInput
 from reader.record import PaperRecord
 from storage import ops
 from storage.db import Library
-from storage.search import SearchHit, index_problems, rebuild_index, search_papers
+from storage.search import SearchHit, index_problems, rebuild_index, search, search_papers
 
 
 def hits(lib: Library, query: str, **kw: object) -> list[SearchHit]:
@@ -76,7 +76,16 @@ def test_prefixes_while_typing(search_lib: Library, query: str, expected: list[s
 
 
 def test_every_word_must_match_somewhere(search_lib: Library) -> None:
+    # ... or the looser tier answers, and says so (the closest titles, some words left out).
+    with search_lib.read() as session:
+        loose = search(session, query="attention zebra")
+        strict = search(session, query="attention")
+    assert loose.relaxed and loose.tried_relaxed
+    assert {h.paper.key for h in loose.hits} == {"vaswani2017attention", "luong2015effective"}
+    assert not strict.relaxed and not strict.tried_relaxed
+    # What a script selects with a query must match every word: search_papers is strict.
     assert keys(search_lib, "attention zebra") == []
+    assert len(keys(search_lib, "attention zebra", relax=True)) == 2
     assert keys(search_lib, "deep residual") == ["he2016deep"]
     # One word in the title, one in the authors, one in the abstract.
     assert keys(search_lib, "deep kaiming substantially") == ["he2016deep"]
@@ -223,8 +232,10 @@ def test_an_empty_query_lists_newest_first_and_limit_cuts(search_lib: Library) -
 def test_bad_queries_raise_bad_input(search_lib: Library) -> None:
     with pytest.raises(BadInput, match=r"^bad year '20x' in 'year:20x'"):
         hits(search_lib, "attention year:20x")
-    with pytest.raises(BadInput, match=r"^unknown qualifier 'colour:' in 'colour:red'"):
-        hits(search_lib, "colour:red")
+    with pytest.raises(BadInput, match=r"^unknown qualifier 'tga:' in 'tga:llm': did you "
+                                         r"mean tag:\?$"):
+        hits(search_lib, "tga:llm")
+    assert hits(search_lib, "colour:red") == []  # not a qualifier: words, found nowhere
     # A well-formed but unknown source, when nothing matches, is named too.
     with pytest.raises(BadInput, match=r"^unknown source 'hff' in the query \(sources: "):
         hits(search_lib, "source:hff")

@@ -83,8 +83,7 @@ def test_no_results(cli: CliRunnerFn) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (("attention", "year:20x"), "papershelf: bad year '20x' in 'year:20x': use year:2024, "
                                 "year:2020..2023, year:2020.. or year:..2019\n"),
-    (("shape:round",), "papershelf: unknown qualifier 'shape:' in 'shape:round' (use tag:, "
-                       "author:, status:, year:, is:, day:, source:, arxiv:)\n"),
+    (("tga:llm",), "papershelf: unknown qualifier 'tga:' in 'tga:llm': did you mean tag:?\n"),
     (("status:finished",), "papershelf: unknown status 'finished' in 'status:finished' (use one "
                            "of: inbox, queued, reading, read, dismissed)\n"),
     (("source:hugging",), "papershelf: unknown source 'hugging' in the query (sources: arxiv, "

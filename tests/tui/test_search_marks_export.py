@@ -113,13 +113,13 @@ async def test_a_bad_query_shows_one_message(sample, make_app):
         assert keys_shown(app) == ["chen2024orion", "tal2024lumiere", "wang2024mambabyte",
                                    "yuan2024self", "jiang2024mixtral"]  # newest first
         assert "Not a query" not in screen_text(app)
-        await search_for(pilot, "foo:bar")
-        assert "Not a query: unknown qualifier 'foo:' in 'foo:bar' (use tag:, author:, " \
-            "status:, year:, is:, day:, source:, arxiv:)" in main_text(app)
+        await search_for(pilot, "tga:llm")
+        assert "Not a query: unknown qualifier 'tga:' in 'tga:llm': did you mean tag:?" \
+            in main_text(app)
         # A change while the bad query is shown keeps the message (the list is reloaded).
         app.main.reload()
         await settle(pilot)
-        assert "Not a query: unknown qualifier 'foo:'" in screen_text(app)
+        assert "Not a query: unknown qualifier 'tga:'" in screen_text(app)
         assert notifications(app) == []  # no toast per keystroke
 
 

@@ -21,7 +21,8 @@ def register(cli: click.Group) -> None:
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="At most this many papers, best first (0: all).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON array of papers, each with its score and matched fields.")
+              help="Print a JSON array of papers, each with its score, matched fields and "
+                   "relaxed (true: no paper had every word; these are the closest).")
 @click.option("--all", "include_all", is_flag=True, help="Include dismissed papers.")
 @pass_library
 def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
@@ -36,13 +37,15 @@ def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
       year:2024 year:2020..2023 year:2020.. day:2024-06-16 source:hf arxiv:1706.03762
     Dismissed papers only with --all or status:dismissed.
     """
-    found = reading.search(lib, " ".join(words), limit=limit or None,
-                           include_dismissed=include_all)
+    answer = reading.find(lib, " ".join(words), limit=limit or None,
+                          include_dismissed=include_all)
     if as_json:
-        echo_json([json_shapes.search_hit_json(f.paper, score=f.score, matched=f.matched)
-                   for f in found])
+        echo_json([json_shapes.search_hit_json(f.paper, score=f.score, matched=f.matched,
+                                               relaxed=answer.relaxed) for f in answer.found])
     else:
-        print_papers([f.paper for f in found])
+        if answer.relaxed:
+            click.echo("no exact match; closest papers", err=True)
+        print_papers([f.paper for f in answer.found])
 
 
 @click.command()

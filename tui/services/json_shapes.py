@@ -66,10 +66,10 @@ def papers_json(papers: Sequence[PaperDetail]) -> list[dict[str, Any]]:
     return [paper_json(p) for p in papers]
 
 
-def search_hit_json(paper: PaperDetail, *, score: float, matched: Sequence[str]
-                    ) -> dict[str, Any]:
-    """A search result: the paper plus ``score`` and ``matched``."""
-    return {**paper_json(paper), "score": score, "matched": list(matched)}
+def search_hit_json(paper: PaperDetail, *, score: float, matched: Sequence[str],
+                    relaxed: bool = False) -> dict[str, Any]:
+    """A search result: the paper plus ``score``, ``matched`` and ``relaxed``."""
+    return {**paper_json(paper), "score": score, "matched": list(matched), "relaxed": relaxed}
 
 
 def feed_entry_json(paper: PaperDetail, *, source: str, day: date, rank: int,

@@ -11,6 +11,7 @@ from storage import listing, ops, pulls
 from storage.db import Library
 from storage.details import PaperDetail, paper_details
 from storage.listing import ListRow
+from storage.search import search as search_library
 from storage.search import search_papers
 
 
@@ -77,6 +78,27 @@ def search(lib: Library, query: str, *, limit: int | None = 50,
                              include_dismissed=include_dismissed)
         details = paper_details(session, paper_ids=[h.paper_id for h in hits])
     return [Found(d, h.score, list(h.matched)) for d, h in zip(details, hits, strict=True)]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``papershelf search`` found: the papers, and whether they are only the closest
+    (``relaxed``: no paper had every word; see :class:`storage.search.SearchResult`)."""
+
+    found: list[Found]
+    relaxed: bool
+
+
+def find(lib: Library, query: str, *, limit: int | None = 50,
+         include_dismissed: bool = False) -> Answer:
+    """A search as a person types it: the strict tiers first, then (nothing having every
+    word) the closest papers by the looser tier, flagged ``relaxed``."""
+    with lib.read() as session:
+        result = search_library(session, query=query, limit=limit,
+                                include_dismissed=include_dismissed)
+        details = paper_details(session, paper_ids=[h.paper_id for h in result.hits])
+    return Answer([Found(d, h.score, list(h.matched))
+                   for d, h in zip(details, result.hits, strict=True)], result.relaxed)
 
 
 @dataclass(frozen=True)
