@@ -1,7 +1,7 @@
 """Benchmark: every README command as the user runs it, a whole process each (not collected by
 pytest; run it by hand).
 
-    python tests/benchmarks/bench_cli.py [--sizes 1000,10000,100000] [--runs 5] [--peers]
+    python -m tests.benchmarks.bench_cli [--sizes 1000,10000,100000] [--runs 5] [--peers]
                                          [--workdir DIR] [--only list,export ...]
 
 For each library size it builds a library with a fixed seed (``synth.Corpus``: arXiv-like titles,
@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.benchmarks import synth
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -99,10 +101,6 @@ def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None,
 def build_library(path: Path, n: int, seed: int = 20240616) -> list[str]:
     """A ``n``-paper library at ``path`` (written at schema 1, then upgraded and indexed by
     opening it, as a user's old library would be); returns a few keys to act on."""
-    sys.path.insert(0, str(HERE))
-    sys.path.insert(0, str(REPO))
-    import synth  # type: ignore[import-not-found]
-
     from storage.db import open_library
 
     papers = list(synth.Corpus(seed).papers(n))
@@ -114,7 +112,7 @@ def build_library(path: Path, n: int, seed: int = 20240616) -> list[str]:
     return [p.key for p in papers[:: max(1, n // 7)]][:7]
 
 
-def write_bib(path: Path, papers: list) -> None:  # type: ignore[type-arg]
+def write_bib(path: Path, papers: list[synth.SynthPaper]) -> None:
     """The same papers as a plain ``.bib`` with abstracts and keywords: what ``import`` reads
     and the peers are filled from (so "the text the library holds" is this file's size)."""
     with path.open("w", encoding="utf-8") as out:

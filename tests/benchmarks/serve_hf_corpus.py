@@ -1,7 +1,7 @@
 """Serve the shared hf-corpus (457 real Daily Papers days) as a Daily Papers API on 127.0.0.1, to
 try papershelf as a user would on real data (not collected by pytest).
 
-    python tests/benchmarks/serve_hf_corpus.py [--port 8765] [--corpus PATH]
+    python -m tests.benchmarks.serve_hf_corpus [--port 8765] [--corpus PATH]
     PAPERSHELF_HF_URL=http://127.0.0.1:8765 papershelf pull --since 2025-01-01 --until 2025-06-30
 
 Answers ``GET /api/daily_papers?date=YYYY-MM-DD`` with that day's recorded items (``[]`` for a
