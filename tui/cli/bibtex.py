@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from storage.db import Library
 from storage.vocab import STATUSES
 from tui.cli.common import pass_library
 from tui.cli.render import show
+from tui.safe_text import safe_lines
 from tui.services.export import ExportRequest, ExportTarget, Selection
 from tui.services.export import export as run_export
 from tui.services.imports import IMPORT_STATUS, import_bib, import_page
@@ -66,8 +68,8 @@ def export(lib: Library, refs: tuple[str, ...], tags: tuple[str, ...], status_: 
                                            with_tags=with_tags, with_notes=with_notes,
                                            force=force, selection=selection))
     code = show(report)
-    if report.text is not None:
-        click.echo(report.text, nl=False)
+    if report.text is not None:  # on a terminal, a control in an imported field shows as ␛
+        click.echo(safe_lines(report.text) if sys.stdout.isatty() else report.text, nl=False)
     return code
 
 

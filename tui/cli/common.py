@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
+
+from tui.safe_text import safe_lines, safe_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,15 +41,34 @@ def pass_library(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# Characters JSON may carry raw that a terminal acts on (C1 controls, bidi overrides, line
+# separators): written as \\uXXXX escapes, the same JSON value, inert on a terminal.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as JSON (UTF-8 kept readable), with nothing in it a terminal would act on."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_text(data))
+
+
+def say(message: Any = "", *, err: bool = False, nl: bool = True) -> None:
+    """Human output: text from papers (titles, authors, keys from someone's .bib) is data,
+    never control, so every control, ESC, C1 and bidi character is shown visibly (``␛``);
+    newlines and tabs are kept."""
+    click.echo(safe_lines(str(message)), err=err, nl=nl)
 
 
 def err(message: str) -> None:
-    click.echo(f"papershelf: {message}", err=True)
+    click.echo(f"papershelf: {safe_lines(message)}", err=True)
 
 
 def shorten(text: str, width: int) -> str:
+    text = safe_text(text)
     if width <= 1:
         return text[:width]
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -54,6 +76,7 @@ def shorten(text: str, width: int) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, flex: int = 1) -> str:
     """A plain aligned table fitted to the terminal; column ``flex`` takes what room is left."""
+    rows = [[safe_text(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from storage.db import Library
-from tui.cli.common import pass_library
+from tui.cli.common import json_text, pass_library, say
 from tui.services.merge import list_duplicates, merge
 
 
@@ -23,12 +21,12 @@ def duplicates(lib: Library, as_json: bool) -> None:
     """List papers that may be one work (same title or DOI) and why they were kept apart."""
     found = list_duplicates(lib)
     if as_json:
-        click.echo(json.dumps([{"key": d.key, "other": d.other, "reason": d.reason,
+        say(json_text([{"key": d.key, "other": d.other, "reason": d.reason,
                                 "certain": d.certain} for d in found], indent=2))
         return
     for d in found:
-        click.echo(f"{d.other}: possible duplicate of {d.key}: {d.reason}")
-    click.echo(f"{len(found)} possible duplicate{'' if len(found) == 1 else 's'}"
+        say(f"{d.other}: possible duplicate of {d.key}: {d.reason}")
+    say(f"{len(found)} possible duplicate{'' if len(found) == 1 else 's'}"
                + (" ('papershelf merge KEEP OTHER' joins two)" if found else ""))
 
 
@@ -50,13 +48,13 @@ def merge_cmd(lib: Library, keep: str, other: str, dry_run: bool) -> None:
     plan = merge(lib, keep, other, dry_run=dry_run)
     verb = "would take" if dry_run else "took"
     for name, value in plan.taken:
-        click.echo(f"{plan.keep} {verb} {name} = {_show(value)}")
+        say(f"{plan.keep} {verb} {name} = {_show(value)}")
     if plan.tags:
-        click.echo(f"{plan.keep} {verb} tags: {', '.join(plan.tags)}")
+        say(f"{plan.keep} {verb} tags: {', '.join(plan.tags)}")
     if plan.notes:
-        click.echo(f"{plan.keep} {verb} {plan.notes} note{'' if plan.notes == 1 else 's'}")
+        say(f"{plan.keep} {verb} {plan.notes} note{'' if plan.notes == 1 else 's'}")
     keys = ", ".join(repr(k) for k in plan.aliases)
     done = "would be merged into" if dry_run else "merged into"
-    click.echo(f"{plan.other} {done} {plan.keep}; {keys} "
+    say(f"{plan.other} {done} {plan.keep}; {keys} "
                f"{'stay' if len(plan.aliases) > 1 else 'stays'} another key of {plan.keep}"
                + (" (dry run: nothing changed)" if dry_run else ""))

@@ -11,7 +11,7 @@ import click
 
 from reader.errors import BadInput
 from storage.db import Library
-from tui.cli.common import pass_library
+from tui.cli.common import pass_library, say
 from tui.services import fields
 
 
@@ -57,11 +57,11 @@ def edit(lib: Library, ref: str, sets: tuple[str, ...], accepts: tuple[str, ...]
             raise BadInput("no terminal to open $EDITOR in: use --set FIELD=VALUE")
         after = click.edit(before, extension=".toml")
         if after is None or not after.strip():
-            click.echo(f"{key}: nothing changed", err=True)
+            say(f"{key}: nothing changed", err=True)
             return
         report = fields.apply_edit_text(lib, ref, before, after, where=f"{key} (edited)")
     for line in report.lines():
-        click.echo(line)
+        say(line)
 
 
 def _terminal() -> bool:

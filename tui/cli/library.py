@@ -13,7 +13,7 @@ from reader.record import PaperRecord, split_arxiv_id
 from storage import ops
 from storage.db import Library
 from storage.vocab import STATUSES, parse_date
-from tui.cli.common import echo_json, err, pass_library, table
+from tui.cli.common import echo_json, err, pass_library, say, table
 from tui.cli.render import echo_json_stream, stream_papers
 from tui.cli.render import show as show_result
 from tui.services import edits, json_shapes, reading
@@ -119,7 +119,7 @@ def show(lib: Library, ref: str, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    click.echo(show_text(data))
+    say(show_text(data))
 
 
 class WordsCommand(click.Command):
@@ -158,7 +158,7 @@ class WordsCommand(click.Command):
 def show_report(report: edits.EditReport) -> int:
     """Print an edit's report: its lines on stdout, its errors on stderr; its exit code."""
     for line in report.lines:
-        click.echo(line)
+        say(line)
     for line in report.errors:
         err(line)
     return report.exit_code
@@ -273,9 +273,9 @@ def _list_tags(lib: Library, as_json: bool) -> None:
     if as_json:
         echo_json(json_shapes.tag_counts_json(counts))
     elif not counts:
-        click.echo("no tags", err=True)
+        say("no tags", err=True)
     else:
-        click.echo(table(["TAG", "PAPERS"], [[n, str(c)] for n, c in counts], flex=0))
+        say(table(["TAG", "PAPERS"], [[n, str(c)] for n, c in counts], flex=0))
 
 
 @tags.command("rename")
@@ -322,9 +322,9 @@ def undo(lib: Library, show_list: bool) -> int:
     if show_list:
         history = edits.undo_history(lib)
         for _id, description, created in history:
-            click.echo(f"{created}  {description}")
+            say(f"{created}  {description}")
         if not history:
-            click.echo("nothing to undo", err=True)
+            say("nothing to undo", err=True)
         return 0
     return show_report(edits.undo(lib))
 
@@ -342,7 +342,7 @@ def db_path(ctx: click.Context, db_here: str | None) -> None:
     from storage.db import resolve_db_path
     from tui.cli.common import db_path_from
 
-    click.echo(str(resolve_db_path(db_path_from(ctx, db_here))))
+    say(str(resolve_db_path(db_path_from(ctx, db_here))))
 
 
 @db.command("backup")
@@ -372,11 +372,11 @@ def db_check(lib: Library, full: bool) -> None:
     problems = lib.check(full=full)
     if problems:
         for p in problems:
-            click.echo(f"problem: {p}")
+            say(f"problem: {p}")
         raise BadInput(f"{lib.path}: {len(problems)} problem(s) found")
     with lib.read() as session:
         count = ops.count_papers(session)
-    click.echo(f"{lib.path}: ok (schema {lib.schema_version}, {count} papers"
+    say(f"{lib.path}: ok (schema {lib.schema_version}, {count} papers"
                f"{', full check' if full else ''})")
 
 
@@ -384,4 +384,4 @@ def db_check(lib: Library, full: bool) -> None:
 @pass_library
 def db_migrate(lib: Library) -> None:
     """Upgrade the library to this version's schema (done on open; this says so)."""
-    click.echo(f"{lib.path}: at schema {lib.schema_version}, the latest")
+    say(f"{lib.path}: at schema {lib.schema_version}, the latest")

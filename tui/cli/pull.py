@@ -8,7 +8,7 @@ import click
 
 from storage import vocab
 from storage.db import Library
-from tui.cli.common import pass_library, table
+from tui.cli.common import pass_library, say, table
 from tui.cli.progress import Progress
 from tui.cli.render import echo_json, show
 from tui.services import json_shapes, reading
@@ -89,13 +89,13 @@ def feed(lib: Library, date_: str | None, source: str | None, as_json: bool) -> 
                                                upvotes=r.upvotes) for r in rows])
         return
     if not rows:
-        click.echo(f"nothing in the feed for {day} (pull it: papershelf pull --date {day})",
+        say(f"nothing in the feed for {day} (pull it: papershelf pull --date {day})",
                    err=True)
         return
     body = [[str(r.upvotes) if r.upvotes is not None else "-", r.paper.key, r.paper.title,
              r.paper.status + (" ★" if r.paper.starred else ""), ", ".join(r.paper.tags)]
             for r in rows]
-    click.echo(table(["UPVOTES", "KEY", "TITLE", "STATUS", "TAGS"], body, flex=2))
+    say(table(["UPVOTES", "KEY", "TITLE", "STATUS", "TAGS"], body, flex=2))
 
 
 @click.command()

@@ -4,7 +4,6 @@ paper table."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
@@ -14,7 +13,7 @@ import click
 
 from storage.details import PaperDetail
 from storage.listing import ListRow
-from tui.cli.common import echo_json, err, shorten, table
+from tui.cli.common import echo_json, err, json_text, say, shorten, table
 from tui.services.report import Report
 
 __all__ = ["echo_json", "echo_json_stream", "paper_rows", "print_papers", "show",
@@ -24,12 +23,12 @@ __all__ = ["echo_json", "echo_json_stream", "paper_rows", "print_papers", "show"
 def show(report: Report, *, lines: bool = True) -> int:
     """Print ``report`` (stderr first: notes, then problems) and return its exit code."""
     for note in report.notes:
-        click.echo(note, err=True)
+        say(note, err=True)
     for problem in report.problems:
         err(problem)
     if lines:
         for line in report.lines:
-            click.echo(line)
+            say(line)
     return report.exit_code
 
 
@@ -40,9 +39,9 @@ def paper_rows(papers: Sequence[PaperDetail]) -> list[list[str]]:
 
 def print_papers(papers: Sequence[PaperDetail]) -> None:
     if not papers:
-        click.echo("no papers", err=True)
+        say("no papers", err=True)
         return
-    click.echo(table(["KEY", "TITLE", "FIRST AUTHOR", "YEAR", "STATUS", "TAGS"],
+    say(table(["KEY", "TITLE", "FIRST AUTHOR", "YEAR", "STATUS", "TAGS"],
                      paper_rows(papers), flex=1))
 
 
@@ -73,9 +72,9 @@ def stream_papers(pages: Iterable[Sequence[ListRow]], *, key_width: int) -> None
         shown = True
         out += [line([r.key, r.title, r.first_author, str(r.year or ""),
                       r.status + (" ★" if r.starred else ""), ", ".join(r.tags)]) for r in page]
-        click.echo("\n".join(out))
+        say("\n".join(out))
     if not shown:
-        click.echo("no papers", err=True)
+        say("no papers", err=True)
 
 
 def echo_json_stream(items: Iterable[Any]) -> None:
@@ -83,7 +82,7 @@ def echo_json_stream(items: Iterable[Any]) -> None:
     whole list (``indent=2``), so a long list starts at once and is never held whole."""
     first = True
     for item in items:
-        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        text = json_text(item).replace("\n", "\n  ")
         click.echo(("[\n  " if first else ",\n  ") + text, nl=False)
         first = False
     click.echo("[]" if first else "\n]")

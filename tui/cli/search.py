@@ -6,7 +6,7 @@ import click
 
 from storage.db import Library
 from storage.search import rebuild_index
-from tui.cli.common import echo_json, pass_library
+from tui.cli.common import echo_json, pass_library, say
 from tui.cli.render import print_papers
 from tui.services import json_shapes, reading
 
@@ -44,7 +44,7 @@ def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
                                                relaxed=answer.relaxed) for f in answer.found])
     else:
         if answer.relaxed:
-            click.echo("no exact match; closest papers", err=True)
+            say("no exact match; closest papers", err=True)
         print_papers([f.paper for f in answer.found])
 
 
@@ -55,4 +55,4 @@ def reindex(lib: Library) -> None:
     date). Not undoable, and not needed: the index follows every change by itself."""
     with lib.write() as session:
         count = rebuild_index(session)
-    click.echo(f"reindexed {count} papers")
+    say(f"reindexed {count} papers")
