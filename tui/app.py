@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -33,6 +34,12 @@ class PapershelfApp(App[None]):
     """papershelf's terminal UI."""
 
     TITLE = "papershelf"
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every message is plain text: a toast naming a paper shows its title as it is, and
+        markup in a title (``[@click=...]``) never runs."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {lambda: _paper_commands()}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]

@@ -25,6 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tui.config import EXPORT_STYLES, Config
+from tui.safe_text import safe_lines
 from tui.services.export import ExportRequest, ExportTarget
 
 
@@ -43,7 +44,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(Text(safe_lines(self.question)), id="confirm-question")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="error")
                 yield Button(f"{self.no} (n)", id="no")
@@ -70,7 +71,7 @@ class InputDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="input-dialog"):
-            yield Label(self.prompt)
+            yield Label(Text(safe_lines(self.prompt)))
             yield Input(self.value, placeholder=self.placeholder, id="dialog-input")
             yield Static("enter accepts · esc cancels", classes="hint")
 
@@ -142,7 +143,7 @@ class TagDialog(ModalScreen[TagChange | None]):
     def compose(self) -> ComposeResult:
         what = "this paper" if self.count == 1 else f"{self.count} marked papers"
         with Vertical(classes="dialog", id="tag-dialog"):
-            yield Label(f"Tags for {what}", classes="title")
+            yield Label(Text(safe_lines(f"Tags for {what}")), classes="title")
             yield Static(self._current(), id="tags-current")
             yield Input(placeholder="tag, or -tag to remove (commas for several)",
                         id="tag-input")
@@ -252,7 +253,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     def compose(self) -> ComposeResult:
         merge_file = self.config.export_file
         with Vertical(classes="dialog", id="export-dialog"):
-            yield Label(f"Export {self.what} as BibTeX", classes="title")
+            yield Label(Text(safe_lines(f"Export {self.what} as BibTeX")), classes="title")
             with RadioSet(id="export-target"):
                 yield RadioButton("Preview here", id="target-preview", value=True)
                 yield RadioButton("Write a file", id="target-file")
@@ -327,7 +328,7 @@ class PreviewScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="preview"):
-            yield Label(self.title_text, classes="title")
+            yield Label(Text(safe_lines(self.title_text)), classes="title")
             yield TextArea(self.text, read_only=True, id="preview-text")
             yield Static("c copies · esc closes", classes="hint")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from tui.messages import FLOW
+from tui.safe_text import safe_lines
 from tui.screens.dialogs import ConfirmDialog
 
 
@@ -38,7 +40,7 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="note-editor"):
-            yield Label(self.heading, classes="title")
+            yield Label(Text(safe_lines(self.heading)), classes="title")
             yield Input(self.original.quote or "", id="note-quote",
                         placeholder="Quoted passage from the paper (optional)")
             yield TextArea(self.original.body, id="note-body", soft_wrap=True,

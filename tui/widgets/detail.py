@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.safe_text import safe_lines
 from tui.services.links import safe_url
 
 STATUS_WORDS = {"inbox": "in the inbox", "queued": "queued", "reading": "reading",
@@ -62,7 +63,7 @@ class NoteCard(Vertical, can_focus=True):
         stamp = str(self.note.get("updated") or "").replace("T", " ").rstrip("Z")[:16]
         from textual.widgets import Markdown  # only when there is a note to show
 
-        yield Static(f"Note {self.note['id']} · {stamp}", classes="note-head")
+        yield Static(Text(f"Note {self.note['id']} · {stamp}"), classes="note-head")
         yield Markdown(note_markdown(self.note))
 
     def action_edit(self) -> None:
@@ -80,7 +81,7 @@ def meta_table(data: dict[str, Any], days: list[tuple[str, str, int, int | None]
 
     def field(label: str, value: Any, style: str = "") -> None:
         if value not in (None, "", []):
-            grid.add_row(label, Text(str(value), style=style))
+            grid.add_row(label, Text(safe_lines(str(value)), style=style))
 
     authors = data.get("authors") or []
     shown = ", ".join(authors[:12]) + (f" and {len(authors) - 12} more" if len(authors) > 12
@@ -150,8 +151,8 @@ class DetailPane(VerticalScroll):
         """Show ``value`` in widget ``#name`` (and its heading), or hide them when empty."""
         widget = self.query_one(f"#{name}", Static)
         shown = value not in (None, "")
-        if shown:
-            widget.update(value)
+        if shown:  # paper text is plain text, never markup
+            widget.update(Text(safe_lines(value)) if isinstance(value, str) else value)
         widget.display = shown
         if head is not None:
             self.query_one(f"#{head}", Static).display = shown

@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from storage.views import Row
+from tui.safe_text import safe_text
 
 Fetch = Callable[[Sequence[int]], dict[int, Row]]
 
@@ -41,9 +42,11 @@ STATUS_SHOWN = {"inbox": "new", "queued": "queued", "reading": "reading", "read"
 
 
 def fit(text: str, width: int) -> str:
-    """``text`` in exactly ``width`` cells, cut with an ellipsis when too long."""
+    """``text`` in exactly ``width`` cells, cut with an ellipsis when too long; controls, ESC
+    and bidi characters of paper text shown visibly (``␛``), never sent to the terminal."""
     if width <= 0:
         return ""
+    text = safe_text(text)
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
