@@ -39,6 +39,13 @@ async def test_palette_runs_actions_and_opens_papers_by_title(lib, sample, make_
         await type_text(pilot, "lora")
         await press(pilot, "enter")
         assert app.main.papers.paper_id == sample["LoRA: Low-Rank Adaptation of Large Language Models"]
+        # esc leaves the opened paper: back to the view it was opened from.
+        await press(pilot, "escape")
+        assert "Inbox · 5 papers" in screen_text(app) and app.main.results is None
+        await palette(pilot, "open paper")
+        await press(pilot, "enter")
+        await type_text(pilot, "lora")
+        await press(pilot, "enter")
         # Every action is a command: "star" stars the paper under the cursor.
         text = await palette(pilot, "star")
         assert "key: s" in text

@@ -129,13 +129,13 @@ async def test_a_new_keystroke_cancels_the_pending_search(sample, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         calls = []
-        real = app.services.search
+        real = app.services.find
 
         def counting(query, **kw):
             calls.append(query)
             return real(query, **kw)
 
-        app.services.search = counting  # type: ignore[method-assign]
+        app.services.find = counting  # type: ignore[method-assign]
         # Three keystrokes in a row (no pause between them): only the last one searches.
         for text in ("m", "mi", "mixt"):
             app.main.query_one("#search", Input).value = text
@@ -246,3 +246,39 @@ async def test_the_cursors_paper_stays_in_sight_when_the_shell_adds_papers_above
         assert papers.paper_id == before
         assert papers.cursor > 10  # the new papers came above it
         assert title[:30] in screen_text(app)
+
+
+async def test_esc_after_a_search_returns_to_the_paper_it_had(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.main.show_view(View("all"))
+        await settle(pilot)
+        papers = app.main.papers
+        everything = keys_shown(app)
+        assert everything.index("he2015deep") > 2  # not on the first rows of the view
+        await search_for(pilot, "resdual lerning")
+        assert keys_shown(app) == ["he2015deep"]
+        await press(pilot, "escape")
+        assert keys_shown(app) == everything  # the whole view again ...
+        assert papers.row(papers.paper_id).key == "he2015deep"  # ... at the paper searched for
+        # A search whose paper the view does not hold (a dismissed one) goes back to the top.
+        app.main.show_view(View("inbox"))
+        await settle(pilot)
+        inbox = keys_shown(app)
+        await press(pilot, "down")
+        await search_for(pilot, "atention is al")
+        assert keys_shown(app) == ["vaswani2017attention"] and "vaswani2017attention" not in inbox
+        await press(pilot, "escape")
+        assert keys_shown(app) == inbox and papers.cursor == 0
+
+
+async def test_a_search_with_nothing_exact_shows_the_closest_and_says_so(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await search_for(pilot, "attention is all you need zebra")  # one word matches nothing
+        assert keys_shown(app)[0] == "vaswani2017attention"
+        assert "no exact match; closest papers" in screen_text(app)
+        await search_for(pilot, "qqqqq zzzzzz xxxxxxx")  # nothing close: nothing at all
+        assert keys_shown(app) == []

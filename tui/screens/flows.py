@@ -43,6 +43,7 @@ class PaperScreen(Screen[None]):
     results: var[tuple[str, list[int]] | None] = var(None)
     query_text = var("")
     query_error: var[str | None] = var(None)  # why the search box's query cannot be used
+    relaxed = var(False)  # the search box shows only the closest papers (no exact match)
     counts: var[Counts | None] = var(None)
     loaded = var(False)
     pulling = var(False, init=False)

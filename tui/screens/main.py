@@ -55,7 +55,8 @@ EMPTY_HINTS = {
     "day": "Every paper of this day was dismissed.",
 }
 
-Found = tuple[list[int], str | None]  # a search's ids, and why the query cannot be used
+# A search's ids, why the query cannot be used, and whether they are only the closest papers.
+Found = tuple[list[int], str | None, bool]
 
 
 class MainScreen(PaperScreen):
@@ -106,7 +107,7 @@ class MainScreen(PaperScreen):
         results = self.results
         error = self.query_error
         if results is not None and self.query_text:
-            ids, error = self._search(self.query_text)
+            ids, error, _relaxed = self._search(self.query_text)
             results = (results[0], ids)
         if worker.is_cancelled:
             return
@@ -149,6 +150,8 @@ class MainScreen(PaperScreen):
         n = len(self.papers.ids)
         if self.results is not None and self.query_text and self.query_error:
             text = f"Search “{self.query_text}” · not a query: see below"
+        elif self.results is not None and self.query_text and self.relaxed and n:
+            text = f"Search “{self.query_text}” · no exact match; closest papers ({n})"
         elif self.results is not None and self.query_text:
             best = "the best " if n >= self.shelf.services.SEARCH_LIMIT else ""
             text = f"Search “{self.query_text}” · {best}{n} result{'s' if n != 1 else ''}"
@@ -231,10 +234,15 @@ class MainScreen(PaperScreen):
         """Debounced: a new keystroke cancels the search still waiting or running."""
         await asyncio.sleep(self.shelf.SEARCH_DEBOUNCE)
         if not text:
+            # Back to the view, on the paper the search had under the cursor (found in the full
+            # list), or its first row when the view does not hold it.
+            was_search = self.results is not None
+            keep = self.papers.paper_id if was_search else None
             self.results = None
-            self.load(index=0, counts=False)
+            self.relaxed = False
+            self.load(keep=keep, index=0, counts=False)
             return
-        ids, self.query_error = await asyncio.to_thread(self._search, text)
+        ids, self.query_error, self.relaxed = await asyncio.to_thread(self._search, text)
         self.results = ("Search", ids)
         self.papers.set_ids(ids, index=0, empty_message=self._no_results())
         self._update_status()
@@ -244,9 +252,10 @@ class MainScreen(PaperScreen):
         """The search box's results; a query the language cannot use finds nothing and says
         why (in the list, once: not a notification per keystroke)."""
         try:
-            return self.shelf.services.search(text), None
+            ids, relaxed = self.shelf.services.find(text)
+            return ids, None, relaxed
         except BadInput as error:
-            return [], str(error)
+            return [], str(error), False
 
     def _no_results(self) -> str:
         if not self.query_text:
@@ -274,6 +283,11 @@ class MainScreen(PaperScreen):
             self._update_status()
         elif self.query_text or search.value:
             search.value = ""
+            self.papers.focus()
+        elif self.results is not None:  # a paper opened from the palette: back to the view
+            keep = self.papers.paper_id
+            self.results = None
+            self.load(keep=keep, index=0, counts=False)
             self.papers.focus()
         elif self.focused is not self.papers:
             self.papers.focus()

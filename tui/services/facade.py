@@ -91,6 +91,15 @@ class Services:
             sources.close()
 
     # -- search
+    def find(self, query: str, *, limit: int | None = None) -> tuple[list[int], bool]:
+        """What the search box shows: paper ids best first, and whether they are only the
+        closest papers (no paper had every word; the looser tier answered)."""
+        from storage.search import search
+
+        with self.lib.read() as session:
+            result = search(session, query=query, limit=limit or self.SEARCH_LIMIT)
+            return [hit.paper_id for hit in result.hits], result.relaxed
+
     def search(self, query: str, *, limit: int | None = None) -> list[int]:
         """Paper ids matching ``query`` (the query language of ``papershelf search``), best
         first; dismissed papers only when the query asks for them. Raises ``BadInput`` for a
