@@ -66,10 +66,10 @@ def all_aliases(session: Session) -> dict[str, int]:
 
 
 def key_or_alias_taken(session: Session, key: str) -> bool:
-    if session.exec(select(Paper.id).where(Paper.key == key)).first() is not None:
-        return True
-    return session.exec(select(PaperAlias.paper_id)
-                        .where(PaperAlias.alias == key)).first() is not None
+    """Whether a paper has ``key`` as its key or another key, ignoring case (BibTeX does)."""
+    from storage.ops import key_taken
+
+    return key_taken(session, key)
 
 
 def add_aliases(session: Session, *, paper_id: int, aliases: Iterable[str]) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.request import pathname2url
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -262,14 +262,14 @@ def _configure(dbapi_conn: sqlite3.Connection) -> None:
 
 
 def _make_engine(path: Path, *, begin: str) -> Engine:
-    # The connection is made from the path itself, not from a URL: SQLAlchemy would read
-    # ``%20`` in a file name as a space and ``?``/``#`` as the start of a query.
-    name = os.fspath(path)
-
-    def connect() -> sqlite3.Connection:
-        return sqlite3.connect(name, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-
-    engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    # The URL is built from its parts, never parsed from text: a parsed "sqlite:///..." would
+    # read ``%20`` in a file name as a space and ``?``/``#`` as the start of a query. (A
+    # ``creator`` connecting by hand loses the file-database handling of SQLite's dialect:
+    # a process killed right after COMMIT then lost the commit; tests/reliability/test_crash.)
+    url = URL.create("sqlite", database=os.fspath(path))
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -378,8 +378,8 @@ class Library:
         (seconds on a big library)."""
         conn = self.raw()
         try:
-            pragma = "integrity_check" if full else "quick_check"
-            problems = [r[0] for r in conn.execute(f"PRAGMA {pragma}") if r[0] != "ok"]
+            check = "PRAGMA integrity_check" if full else "PRAGMA quick_check"
+            problems = [r[0] for r in conn.execute(check) if r[0] != "ok"]
             for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
                 problems.append(f"{table} row {rowid} points to a missing {parent}")
             # (A paper without authors is not a problem: a .bib entry, a Daily Papers item or an

@@ -121,6 +121,7 @@ def append_lines(path: Path, round_: int, stop: threading.Event, appended: list[
         stop.wait(0.002)
 
 
+@pytest.mark.serial  # three writers racing: timing-sensitive, run alone
 @pytest.mark.slow  # 50 rounds of three writers
 def test_two_concurrent_into_and_an_appending_writer_lose_nothing(
         shelf: list[str], db_path: Path, tmp_path: Path) -> None:

@@ -54,6 +54,15 @@ def build(db: Path, n: int, *, seed: int = 1, tags: dict[str, range] | None = No
                     ops.add_note(session, paper=paper, body=f"Note on paper {i}: *why* it works.",
                                  quote="a quoted passage" if i % 2 else None)
                 keys.append(paper.key)
+        # Made "long ago": a command then changes every ``modified`` it touches, whenever it
+        # runs, so a traced run and a killed run execute the same statements (undo triggers log
+        # only what changed: a run in the build's own second would log, and count, less).
+        raw = lib.raw()
+        try:
+            with raw:
+                raw.execute("UPDATE paper SET modified = '2020-01-01 00:00:00'")
+        finally:
+            raw.close()
     finally:
         lib.close()
     return keys

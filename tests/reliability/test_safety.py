@@ -91,6 +91,10 @@ SAFE_SQL_NAMES = {
                               "text", "cols", "name", "', '.join(columns)", "V2_TOKENIZE",
                               "extra", "' '.join(ins)", "' '.join(dele)", "bump", "body"},
     "storage/db.py": {"int(BUSY_TIMEOUT_S * 1000)"},
+    # The columns the merge index reads (a constant of storage.ops); match_record's WHERE
+    # clauses (fixed texts like "arxiv_id = ?", values bound) and its "?, ?, ?" lists.
+    "storage/merging.py": {"_INFO_COLUMNS"},
+    "storage/ops.py": {"_INFO_COLUMNS", "where", "marks", "','.join('?' * len(full))"},
     # "?, ?, ?" placeholder lists, a constant subquery, and per_week's two column names.
     "storage/views.py": {"marks", "_DISMISSED", "column"},
     # Column and FTS table names from constants; trigger names read back from the schema.
