@@ -259,7 +259,6 @@ def trace_steps(db: Path, *args: str, env: dict[str, str] | None = None
     """Run the command in-process and record every step the crash hook counts, in order
     (the SQL text, or ``<close>``)."""
     import storage.db as storage_db
-
     from storage.search import clear_caches
 
     clear_caches()  # as a new process starts: no vocabulary loaded (its reads are steps too)
