@@ -39,6 +39,7 @@ from reader.hf import ShapeError, parse_daily_papers
 from reader.page import PageError, parse_page
 from storage.db import open_library
 from tests.support.local_server import LocalServer, Reply, local_server
+from tui.safe_text import safe_text
 
 from . import fuzz
 from .fuzz import fuzz_settings, nasty, no_hang
@@ -159,7 +160,7 @@ def check_import(db: Path, path: Path, result: Result, before: int) -> None:
     # "added KEY: title" or "added KEY (why not the file's key): title"; keys have no spaces.
     new_keys = {line.split(" ")[1].removesuffix(":") for line in lines[:-1]
                 if line.startswith("added ")}
-    assert new_keys <= {p["key"] for p in stored}
+    assert new_keys <= {safe_text(p["key"]) for p in stored}  # (shown visibly on a terminal)
     assert all(p["title"] and p["title"] == p["title"].strip() for p in stored)
     assert_db_ok(db)
 
