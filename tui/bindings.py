@@ -35,6 +35,7 @@ PAPER_KEYS = [
     Binding("c", "copy_key", "Copy citation key", show=False, id="paper.copy_key"),
     Binding("C", "copy_bibtex", "Copy BibTeX entry", show=False, id="paper.copy_bibtex"),
     Binding("K", "rename_key", "Rename citation key", show=False, id="paper.rename_key"),
+    Binding("E", "edit_fields", "Edit fields", show=False, id="paper.edit_fields"),
     Binding("enter", "read_paper", "Detail", show=False, id="paper.detail"),
 ]
 MARK_KEYS = [
@@ -44,5 +45,5 @@ MARK_KEYS = [
 MAIN_KEYS = [*TRIAGE_KEYS, *PAPER_KEYS, *MARK_KEYS, *LIBRARY_KEYS]
 # The actions that need a paper under the cursor.
 PAPER_ACTIONS = {"set_status", "dismiss_day", "tag", "note", "star", "rate", "open", "copy_key",
-                 "copy_bibtex", "rename_key", "mark", "export", "read_paper"}
+                 "copy_bibtex", "rename_key", "edit_fields", "mark", "export", "read_paper"}
 PALETTE_KEY = Binding("ctrl+p", "command_palette", "Every command by name", id="app.palette")

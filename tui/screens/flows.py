@@ -21,6 +21,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import ProgressBar
 
+from reader.errors import BadInput
 from storage import ops, views
 from storage.db import Library
 from storage.views import Counts, View
@@ -228,6 +229,32 @@ class PaperScreen(Screen[None]):
         if new and new != old:
             self.edit(lambda: edits.rename_key(self.lib, pid, new),
                       say=self.app.NOTIFICATION_TIMEOUT)
+
+    def action_edit_fields(self) -> None:
+        current = self.papers.paper_id
+        row = self.papers.row(current) if current is not None else None
+        if row is not None:
+            self.edit_fields_flow(row.id, row.key)
+
+    @work(group=FLOW, exit_on_error=False)
+    async def edit_fields_flow(self, pid: int, key: str) -> None:
+        """The field editor: the changed fields saved as one undo step, checked first (a bad
+        value is one message naming the field, and nothing is saved)."""
+        from tui.screens.field_editor import FieldEditor
+        from tui.services import fields
+
+        rows = await asyncio.to_thread(fields.field_rows, self.lib, str(pid))
+        changes = await self.app.push_screen_wait(FieldEditor(rows, what=key))
+        if not changes:
+            return
+        try:
+            report = await asyncio.to_thread(fields.set_fields, self.lib, str(pid), changes,
+                                             description=f"edit {key}")
+        except BadInput as error:
+            self.notify(f"Nothing saved: {error}", severity="error", timeout=8)
+            return
+        self.notify("\n".join(report.lines()), title="Fields saved", timeout=5)
+        self.reload(keep=pid)
 
     def action_undo(self) -> None:
         self.edit(lambda: edits.undo(self.lib), say=3)

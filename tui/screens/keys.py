@@ -39,7 +39,9 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
 def binding_ids() -> set[str]:
     """Every binding id config.toml [keys] may remap."""
     ids = {b.id for _, group in binding_groups() for b in group if b.id}
+    from tui.screens.field_editor import FieldEditor
+
     for cls in (ConfirmDialog, ExportDialog, InputDialog, PreviewScreen, HelpScreen, StatsScreen,
-                ViewList, DetailPane):
+                ViewList, DetailPane, FieldEditor):
         ids |= {b.id for b in _listed(cls.BINDINGS) if b.id}
     return ids
