@@ -228,6 +228,7 @@ async def test_changes_from_the_command_line_show_up(lib, sample, make_app, cli)
         assert app.watcher.changed() is False
 
 
+@pytest.mark.serial  # waits for the change watcher and a resize: timing-sensitive, run alone
 async def test_the_cursors_paper_stays_in_sight_when_the_shell_adds_papers_above_it(
         lib, sample, make_app, cli):
     app = make_app(watch=True)
