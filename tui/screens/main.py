@@ -111,8 +111,8 @@ class MainScreen(PaperScreen):
             results = (results[0], ids)
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self._show_list, sum(statuses.values()), view, results, ids,
-                                  error, keep, index)
+        self.app.call_from_thread(self._show_list, worker, sum(statuses.values()), view,
+                                  results, ids, error, keep, index)
         if not counts and self.counts is not None:
             return
         with self.lib.read() as session:
@@ -120,9 +120,14 @@ class MainScreen(PaperScreen):
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_counts, new_counts)
 
-    def _show_list(self, library_size: int, view: View,
+    def _show_list(self, worker: Worker[Any], library_size: int, view: View,
                    results: tuple[str, list[int]] | None, ids: list[int] | None,
                    error: str | None, keep: int | None, index: int | None) -> None:
+        if worker.is_cancelled:
+            # A newer load replaced this one after it had read. Workers are cancelled on the
+            # main thread, where this runs too, so the check is exact: an older list never
+            # lands over a newer one.
+            return
         self.view = view
         self.query_error = error
         if results is not None:
