@@ -938,9 +938,13 @@ def _drop_unused_tags(session: Session) -> None:
 
 
 def tag_counts(session: Session) -> list[tuple[str, int]]:
+    """Every tag and the papers it is on, dismissed papers aside: the number its view lists
+    (the sidebar, the stats screen and ``papershelf tags`` count the same way)."""
     rows = session.exec(
-        select(Tag.name, func.count(col(PaperTag.paper_id)))
+        select(Tag.name, func.count(col(Paper.id)))
         .join(PaperTag, col(PaperTag.tag_id) == Tag.id, isouter=True)
+        .join(Paper, (col(Paper.id) == col(PaperTag.paper_id)) & (col(Paper.status) != "dismissed"),
+              isouter=True)
         .group_by(col(Tag.id)).order_by(func.lower(Tag.name))
     ).all()
     return [(name, int(count)) for name, count in rows]

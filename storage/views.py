@@ -1,4 +1,4 @@
-"""What the app shows, read cheaply: the views of the sidebar (Inbox, Queue, ..., each tag, each
+"""What the app shows, read cheaply: the views of the sidebar (Inbox, Queued, ..., each tag, each
 pulled day) with their counts, a view's paper ids in order, the row data of a slice of ids (the
 list reads only the rows on screen), which papers "dismiss the rest of this day" would take
 (the write itself, like every write, is in :mod:`storage.ops`), the stats,
@@ -26,7 +26,7 @@ from storage.ops import inbox_of_day as inbox_of_day  # the rule is read here, a
 
 ViewKind = Literal["inbox", "queued", "reading", "read", "starred", "all", "tag", "day"]
 STATUS_VIEWS: tuple[ViewKind, ...] = ("inbox", "queued", "reading", "read")
-VIEW_TITLES = {"inbox": "Inbox", "queued": "Queue", "reading": "Reading", "read": "Read",
+VIEW_TITLES = {"inbox": "Inbox", "queued": "Queued", "reading": "Reading", "read": "Read",
                "starred": "Starred", "all": "All"}
 
 
@@ -306,6 +306,7 @@ def stats(session: Session, *, weeks: int = 12, today: date | None = None) -> St
 
     top = [(str(n), int(c)) for n, c in conn.exec_driver_sql(
         "SELECT t.name, count(*) AS n FROM paper_tag pt JOIN tag t ON t.id = pt.tag_id "
+        f"WHERE pt.paper_id NOT IN ({_DISMISSED}) "  # as the sidebar counts (view_counts)
         "GROUP BY t.id ORDER BY n DESC, lower(t.name) LIMIT 10")]
     inbox = int(conn.exec_driver_sql(
         "SELECT count(*) FROM paper WHERE status = 'inbox'").scalar_one())

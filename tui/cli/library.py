@@ -17,6 +17,7 @@ from tui.cli.common import echo_json, err, pass_library, say, table
 from tui.cli.render import echo_json_stream, stream_papers
 from tui.cli.render import show as show_result
 from tui.services import edits, json_shapes, reading
+from tui.words import count as count_of
 
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
 
@@ -310,7 +311,7 @@ def rm(lib: Library, refs: tuple[str, ...], yes: bool) -> int:
         if not sys.stdin.isatty():
             raise BadInput("rm asks before removing; pass --yes to remove without asking")
         names = "\n".join(f"  {p.key}: {p.title}" for p in papers)
-        click.confirm(f"Remove {len(papers)} paper(s)?\n{names}\n", abort=True)
+        click.confirm(f"Remove {count_of(len(papers), 'paper')}?\n{names}\n", abort=True)
     return show_report(edits.remove(lib, [p.id for p in papers]))
 
 
@@ -373,10 +374,10 @@ def db_check(lib: Library, full: bool) -> None:
     if problems:
         for p in problems:
             say(f"problem: {p}")
-        raise BadInput(f"{lib.path}: {len(problems)} problem(s) found")
+        raise BadInput(f"{lib.path}: {count_of(len(problems), 'problem')} found")
     with lib.read() as session:
         count = ops.count_papers(session)
-    say(f"{lib.path}: ok (schema {lib.schema_version}, {count} papers"
+    say(f"{lib.path}: ok (schema {lib.schema_version}, {count_of(count, 'paper')}"
                f"{', full check' if full else ''})")
 
 

@@ -46,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("papershelf keys (ctrl+p: every command by name)", classes="title")
             with VerticalScroll():
                 yield Static(help_table(self.groups, self.keymap), id="help-table")
-            yield Static(Text("esc closes · remap any key in config.toml [keys] by its id"),
+            yield Static(Text("esc close · ↑↓ scroll · remap any key in config.toml [keys] by its id"),
                          classes="hint")
 
     def action_close(self) -> None:
