@@ -160,7 +160,7 @@ async def test_a_file_that_cannot_be_written_is_one_message(sample, make_app, tm
         await press(pilot, "e")
         merge = app.screen.query_one("#target-merge")
         assert merge.disabled
-        assert "Merge into refs.bib (set [export] file in config.toml)" in screen_text(app)
+        assert "Merge into refs.bib: needs [export] file in config.toml" in screen_text(app)
         await press(pilot, "tab")
         app.screen.query_one("#export-path", Input).value = str(missing)
         await press(pilot, "enter")
