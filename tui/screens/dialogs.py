@@ -310,6 +310,10 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     DEFAULT_CSS = """
     ExportDialog RadioButton:disabled { text-style: dim italic; }
+    ExportDialog #export-file-row { height: 1; margin: 1 0; }
+    ExportDialog #export-file-row Label { width: auto; padding-right: 1; }
+    ExportDialog #export-path { width: 1fr; }
+    ExportDialog ChoiceSet { border-title-color: $text-muted; }
     """
 
     BINDINGS = [
@@ -327,25 +331,33 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         merge_file = self.config.export_file
         with Vertical(classes="dialog", id="export-dialog"):
             yield Label(Text(safe_lines(f"Export {self.what} as BibTeX")), classes="title")
-            with ChoiceSet(id="export-target"):
+            with ChoiceSet(id="export-target") as targets:
+                targets.border_title = "Export to"
                 yield RadioButton("Preview here", id="target-preview", value=True)
                 yield RadioButton("Write a file", id="target-file")
                 yield RadioButton(
                     Text(f"Merge into {merge_file}" if merge_file else
                          "Merge into refs.bib: needs [export] file in config.toml"),
                     id="target-merge", disabled=merge_file is None)
-            yield Label("File")
-            yield Input(str(merge_file or "refs.bib"), id="export-path")
-            yield Label("Style")
-            with ChoiceSet(id="export-style"):
+            with Horizontal(id="export-file-row"):
+                yield Label("File")
+                yield Input(str(merge_file or "refs.bib"), id="export-path", compact=True)
+            with ChoiceSet(id="export-style") as styles:
+                styles.border_title = "Style"
                 for style in EXPORT_STYLES:
                     yield RadioButton(style, id=f"style-{style}",
                                       value=style == self.config.export_style)
-            with Horizontal(classes="buttons"):
+            with Horizontal(classes="buttons", id="export-buttons"):
                 yield Button("Export", id="export", variant="primary")
                 yield Button("Cancel", id="cancel")
             yield keys_line(("↑↓", "choose"), ("enter", "export"), ("tab", "next"),
                             ("esc", "cancel"))
+
+    def on_mount(self) -> None:
+        # At 80x24 every line counts: the keys line must show under the buttons. (Inline
+        # styles: the app's .dialog rules would win over DEFAULT_CSS.)
+        for widget in (self.query_one("#export-buttons"), self.query_one(".keys")):
+            widget.styles.margin = (0, 0, 0, 0)
 
     def _chosen(self, radio_set: str, prefix: str) -> str | None:
         """The choice of a radio set, also just after a key turned a button on (the set hears
