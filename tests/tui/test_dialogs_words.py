@@ -250,4 +250,4 @@ async def test_o_without_a_browser_says_so(sample, make_app, monkeypatch):
 def test_one_word_per_status_the_command_lines():
     from storage.vocab import STATUSES
 
-    assert STATUS_WORDS == {s: s for s in STATUSES}
+    assert {s: s for s in STATUSES} == STATUS_WORDS
