@@ -172,7 +172,7 @@ async def test_status_words_match_across_list_pane_sidebar_and_command_line(
         assert "Queued " in text and "Queue " not in text  # the sidebar's view names
         assert "Days (inbox/all)" in text
         for status in ("inbox", "queued", "reading", "read"):
-            app.main.show_view(View(status))  # type: ignore[arg-type]
+            app.main.show_view(View(status))
             await settle(pilot)
             papers = app.main.papers
             row = papers.row(papers.paper_id)

@@ -259,7 +259,8 @@ def key(lib: Library, ref: str, new_key: str) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of {name, count}.")
 @click.pass_context
 def tags(ctx: click.Context, as_json: bool) -> None:
-    """Every tag with its number of papers; `tags rename A B`, `tags merge A B`."""
+    """Every tag with its number of papers (dismissed ones aside, as the app counts);
+    `tags rename A B`, `tags merge A B`."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(_list_tags, as_json=as_json)
 
