@@ -93,6 +93,30 @@ async def test_esc_in_a_one_line_dialog_asks_only_when_the_text_changed(sample, 
         assert app.main.papers.row(app.main.papers.paper_id).key == FIRST
 
 
+async def test_esc_in_the_field_editor_asks_before_dropping_changed_fields(lib, sample,
+                                                                          make_app):
+    from tui.screens.field_editor import FieldEditor
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        pid = app.main.papers.paper_id
+        await press(pilot, "E")
+        assert isinstance(app.screen, FieldEditor)
+        assert keys_line(app) == "ctrl+s save · tab next field · esc cancel"
+        await press(pilot, "escape")  # nothing changed: closes at once
+        assert not isinstance(app.screen, (FieldEditor, ConfirmDialog))
+        await press(pilot, "E", "end", "x", "escape")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Discard the changed fields?" in screen_text(app)
+        await press(pilot, "n")
+        assert app.screen.query_one("#field-0", Input).value.endswith("x")
+        await press(pilot, "escape", "y")
+        assert not isinstance(app.screen, (FieldEditor, ConfirmDialog))
+    with lib.read() as session:
+        assert ops.find_paper(session, ref=str(pid)).title == "Self-Rewarding Language Models"
+
+
 # ---------------------------------------------------------------- the export dialog
 
 
