@@ -221,3 +221,42 @@ def test_sqlite_commands_never_load_psycopg(tmp_path: Path) -> None:
     assert "storage.db" in modules
     assert not {m for m in modules if m.split(".")[0] == "psycopg" or m == "storage.pg"}
     assert json.loads("[]") == []
+
+
+# ---------------------------------------------------------------- the app
+
+
+async def test_the_app_triages_a_postgresql_library(pg_url: str) -> None:
+    """The morning triage of tests/tui/test_triage.py on a PostgreSQL library: keep, dismiss,
+    undo, with the sidebar and the list following. (Without the change watcher: it reads
+    SQLite's data_version; live updates on PostgreSQL are their own step.)"""
+    from storage import ops
+    from tests.support.app import TODAY, press, screen_text, settle
+    from tests.support.shelf_sample import build_sample
+    from tui.app import PapershelfApp
+    from tui.config import Config
+
+    lib = open_library(pg_url)
+    try:
+        sample = build_sample(lib)
+        app = PapershelfApp(lib, config=Config(), today=lambda: TODAY, watch=False)
+        app.SEARCH_DEBOUNCE = 0.0
+        first = sample["Self-Rewarding Language Models"]
+        second = sample["Lumiere: A Space-Time Diffusion Model for Video Generation"]
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            papers = app.main.papers
+            assert papers.paper_id == first
+            await press(pilot, "k")
+            assert papers.paper_id == second
+            await press(pilot, "d")
+            with lib.read() as session:
+                assert [ops.find_paper(session, ref=p).status for p in (first, second)] == [
+                    "queued", "dismissed"]
+            assert "Inbox · 3 papers" in screen_text(app)
+            await press(pilot, "u")
+            with lib.read() as session:
+                assert ops.find_paper(session, ref=second).status == "inbox"
+            assert "Inbox · 4 papers" in screen_text(app)
+    finally:
+        lib.close()
