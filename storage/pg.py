@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from reader.errors import BadInput
 from storage import pg_schema
-from storage.db import _TOO_BIG, UNDO_KEEP, Library, utcnow
+from storage.db import _TOO_BIG, UNDO_KEEP, Library, _bad_text, utcnow
 from storage.errors import LibraryError
 
 WRITE_LOCK = 0x50535046  # pg_advisory_xact_lock key: one writer at a time ("PSPF")
@@ -147,11 +147,15 @@ def translate_errors(where: str) -> Iterator[None]:
             raise explain(where, err) from err
         raise
     except StatementError as err:
+        if isinstance(err.orig, UnicodeEncodeError):
+            raise _bad_text(err.orig) from err
         if isinstance(err.orig, OverflowError):
             raise BadInput(_TOO_BIG) from err
         if err.orig is not None and _is_server_problem(err.orig):
             raise explain(where, err.orig) from err
         raise
+    except UnicodeEncodeError as err:  # text that is not UTF-8 (psycopg encodes every string)
+        raise _bad_text(err) from err
     except OverflowError as err:
         raise BadInput(_TOO_BIG) from err
 

@@ -258,3 +258,15 @@ def test_the_command_line_in_a_real_process(db_path: Any, tmp_path: Path) -> Non
     listed = run("list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 3
+
+
+def test_text_that_is_not_utf8_is_one_line_and_changes_nothing(cli: CliRunnerFn,
+                                                                tmp_path: Path) -> None:
+    imported(cli, tmp_path)
+    before = papers(cli)
+    r = cli("edit", "Smith2020", "--set", "title=bad \udcff text")
+    assert r.code == 2
+    assert r.err == ("papershelf: cannot store 'bad \\udcff text': it is not valid UTF-8 text "
+                     "(the character '\\udcff'); nothing was changed\n")
+    assert cli("note", "Smith2020", "-m", "x\udcffy").code == 2
+    assert papers(cli) == before

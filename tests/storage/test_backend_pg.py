@@ -260,3 +260,13 @@ async def test_the_app_triages_a_postgresql_library(pg_url: str) -> None:
             assert "Inbox · 4 papers" in screen_text(app)
     finally:
         lib.close()
+
+
+def test_text_with_a_nul_character_is_refused_in_one_line(cli: CliRunnerFn,
+                                                          tmp_path: Path) -> None:
+    """PostgreSQL's text cannot hold NUL (SQLite's can): a note with one is refused, whole."""
+    assert cli("import", str(bib(tmp_path, "a.bib", 1, "nul"))).code == 0
+    r = cli("note", "nul0", "-m", "before\x00after")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert r.err.startswith("papershelf: cannot store text holding a NUL character")
+    assert cli("show", "nul0", "--json").json()["notes"] == []
