@@ -270,3 +270,21 @@ def test_text_with_a_nul_character_is_refused_in_one_line(cli: CliRunnerFn,
     assert r.code == 2 and "Traceback" not in r.err
     assert r.err.startswith("papershelf: cannot store text holding a NUL character")
     assert cli("show", "nul0", "--json").json()["notes"] == []
+
+
+def test_the_list_streams_in_pages_from_a_server_side_cursor(cli: CliRunnerFn, pg_url: str,
+                                                             tmp_path: Path) -> None:
+    from storage.listing import list_rows
+
+    assert cli("import", str(bib(tmp_path, "a.bib", 7, "page"))).code == 0
+    lib = open_library(pg_url)
+    try:
+        with lib.read() as session:
+            pages = list(list_rows(session, page=3))
+    finally:
+        lib.close()
+    assert [len(p) for p in pages] == [3, 3, 1]
+    rows = [row for p in pages for row in p]
+    assert sorted(r.key for r in rows) == sorted(f"page{i}" for i in range(7))
+    assert {r.first_author for r in rows} == {"Ann Writer"}
+    assert len(cli("list", "--json").json()) == 7
