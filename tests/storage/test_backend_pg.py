@@ -303,3 +303,18 @@ def test_a_server_restart_between_commands_of_one_session(pg_server: PgServer, p
             assert ops.count_papers(session) == 0
     finally:
         lib.close()
+
+
+def test_db_check_finds_a_dropped_undo_trigger_and_the_owner_restores_it(
+        cli: CliRunnerFn, pg_url: str) -> None:
+    assert cli("db", "check").code == 0
+    sql(pg_url, "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'reader') "
+                "THEN CREATE ROLE reader LOGIN; END IF; END $$")
+    sql(pg_url, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader")
+    sql(pg_url, "DROP TRIGGER undo_note ON note")
+    as_reader = pg_url.replace("postgres@", "reader@", 1)
+    r = cli("db", "check", "--db", as_reader, db=False)
+    assert r.code == 2
+    assert "problem: the undo trigger undo_note is missing" in r.out
+    assert cli("db", "check").out.endswith(": ok (schema 5, 0 papers)\n")  # the owner opened it
+    assert cli("db", "check", "--db", as_reader, db=False).code == 0
