@@ -92,6 +92,15 @@ def imported(cli: CliRunnerFn, tmp_path: Path) -> dict[str, dict[str, Any]]:
     return papers(cli)
 
 
+def test_both_engines_reach_the_same_schema_version() -> None:
+    """A new step of storage/migrations.py needs its PostgreSQL twin in storage/pg_schema.py
+    (this runs without a server)."""
+    from storage import migrations, pg_schema
+
+    assert pg_schema.latest_version() == migrations.latest_version()
+    assert [v for v, _ in pg_schema.STEPS] == sorted({v for v, _ in pg_schema.STEPS})
+
+
 # ---------------------------------------------------------------- adding papers
 
 

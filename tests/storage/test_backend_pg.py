@@ -318,3 +318,23 @@ def test_db_check_finds_a_dropped_undo_trigger_and_the_owner_restores_it(
     assert "problem: the undo trigger undo_note is missing" in r.out
     assert cli("db", "check").out.endswith(": ok (schema 5, 0 papers)\n")  # the owner opened it
     assert cli("db", "check", "--db", as_reader, db=False).code == 0
+
+
+def test_credentials_and_address_from_libpq_service_file(cli: CliRunnerFn, pg_url: str,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The URL goes to libpq as given: a service of pg_service.conf names the server."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url)
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[lab]\nhost={url.host}\nport={url.port}\ndbname={url.database}\n"
+                        f"user={url.username}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    assert cli("import", str(bib(tmp_path, "a.bib", 2, "svc")), "--db",
+               "postgresql:///?service=lab", db=False).code == 0
+    monkeypatch.setenv("PGSERVICE", "lab")
+    listed = cli("list", "--json", "--db", "postgresql://", db=False)
+    assert listed.code == 0, listed.err
+    assert sorted(p["key"] for p in listed.json()) == ["svc0", "svc1"]
+    assert sql(pg_url, "SELECT count(*) FROM paper") == [(2,)]
