@@ -279,3 +279,13 @@ def test_text_that_is_not_utf8_is_one_line_and_changes_nothing(cli: CliRunnerFn,
                      "(the character '\\udcff'); nothing was changed\n")
     assert cli("note", "Smith2020", "-m", "x\udcffy").code == 2
     assert papers(cli) == before
+
+
+def test_a_url_of_another_kind_is_refused_in_one_line(cli: CliRunnerFn, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli("list", "--db", "mysql://lab-db/papers", db=False)
+    assert (r.code, r.err) == (2, "papershelf: --db: mysql:// is not a kind of library "
+                                  "papershelf opens (a library file's path, or a postgresql:// "
+                                  "URL)\n")
+    assert list(tmp_path.iterdir()) == []  # no folder named "mysql:" made
