@@ -254,6 +254,7 @@ def test_db_check_and_migrate(cli: CliRunnerFn, tmp_path: Path, backend: str) ->
         assert not (tmp_path / "copy.db").exists()
 
 
+@pytest.mark.slow  # real processes
 def test_the_command_line_in_a_real_process(db_path: Any, tmp_path: Path) -> None:
     """``papershelf --db URL`` as a user runs it: a process of its own."""
     bib = tmp_path / "refs.bib"

@@ -131,6 +131,7 @@ def test_db_path_never_prints_a_password(cli: CliRunnerFn) -> None:
 # ---------------------------------------------------------------- writing
 
 
+@pytest.mark.slow  # real processes
 def test_writers_queue_and_no_write_is_lost(pg_url: str, tmp_path: Path) -> None:
     """Three processes import at once into one fresh database: it is set up once, and every
     entry arrives once, with a key of its own (the writers take turns, as on SQLite)."""
@@ -208,6 +209,7 @@ def test_the_views_the_app_reads(pg_url: str, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- SQLite users pay nothing
 
 
+@pytest.mark.slow  # real processes
 def test_sqlite_commands_never_load_psycopg(tmp_path: Path) -> None:
     probe = ("import atexit, sys, runpy\n"
              "atexit.register(lambda: sys.__stderr__.write('\\nMODULES ' + ' '.join(sys.modules)))\n"
