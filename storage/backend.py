@@ -205,6 +205,13 @@ def pg_search(session: Session, *, query: str, limit: int | None, include_dismis
     return SearchResult(hits, relaxed=False, tried_relaxed=False)
 
 
+def pg_sync_index(conn: Connection) -> int:
+    """The hook :class:`storage.pg.PgLibrary` calls before every write commits, as
+    :func:`storage.search.sync_index` on SQLite: bring the search index up to date with what
+    this transaction changed. The portable search has no index: nothing to do (0 papers)."""
+    return 0
+
+
 def pg_rebuild_index(session: Session) -> int:
     """:func:`storage.search.rebuild_index` on PostgreSQL: the portable search reads the
     tables themselves, so there is nothing to rebuild; the number of papers it covers."""
