@@ -299,3 +299,26 @@ def test_search_folds_capital_accented_letters(cli: CliRunnerFn, tmp_path: Path)
     ok(cli("import", str(bib)))
     for query in ("etudes", "Études", "ubersetzung", "author:orsted", "strasse"):
         assert [p["key"] for p in ok(cli("search", query, "--json")).json()] == ["etudes"], query
+
+
+def test_duplicates_merge_and_tag_renames(cli: CliRunnerFn, tmp_path: Path) -> None:
+    bib = tmp_path / "dups.bib"
+    bib.write_text("@article{vaswani2017attention, title={Attention Is All You Need}, "
+                   "author={Vaswani, Ashish and Shazeer, Noam}, year={2017}, journal={NeurIPS}}\n"
+                   "@misc{dup, title={Attention is all you need}, author={Vaswani, Ashish}, "
+                   "year=2017, note={from the other file}}\n")
+    ok(cli("import", str(bib)))
+    ok(cli("tag", "dup", "+a", "+b"))
+    assert "dup: possible duplicate of vaswani2017attention" in ok(cli("duplicates")).out
+    ok(cli("merge", "vaswani2017attention", "dup"))
+    got = papers(cli)
+    assert list(got) == ["vaswani2017attention"]
+    assert sorted(got["vaswani2017attention"]["tags"]) == ["a", "b"]
+    assert ok(cli("show", "dup", "--json")).json()["key"] == "vaswani2017attention"  # an alias
+    ok(cli("tags", "rename", "a", "c"))
+    ok(cli("tags", "merge", "b", "c"))
+    assert {t["name"]: t["count"] for t in ok(cli("tags", "--json")).json()} == {"c": 1}
+    for _ in range(3):
+        ok(cli("undo"))
+    assert set(papers(cli)) == {"vaswani2017attention", "dup"}
+    assert sorted(papers(cli)["dup"]["tags"]) == ["a", "b"]
