@@ -160,7 +160,10 @@ def pg_server() -> Iterator[PgServer]:
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         _unavailable("running as root without runuser: initdb refuses root")
     assert bin_dir is not None
-    server = PgServer(bin_dir, Path(tempfile.mkdtemp(prefix="papershelf-pg-")))
+    # As root the cluster runs as another user, who must reach the folder: /tmp, not a TMPDIR
+    # that may sit in root's home.
+    base = "/tmp" if os.geteuid() == 0 and Path("/tmp").is_dir() else None
+    server = PgServer(bin_dir, Path(tempfile.mkdtemp(prefix="papershelf-pg-", dir=base)))
     atexit.register(server.stop)  # also when the session is interrupted before its teardown
     try:
         server.start()
