@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from reader.errors import BadInput, PapershelfError
 from storage import views
 from storage.db import Library, utcnow
-from tui.config import Config, load_config
+from tui.config import Config, config_path, load_config, save_ui
 from tui.screens.main import MainScreen
 from tui.services.facade import Services
 
@@ -59,6 +59,7 @@ class PapershelfApp(App[None]):
         self.watch_changes = watch
         self.watcher: views.ChangeWatcher | None = None
         self.keymap: dict[str, str] = {}
+        self._theme_applied = False  # from here on, a theme change is the user's: saved
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()
@@ -79,6 +80,7 @@ class PapershelfApp(App[None]):
                         severity="warning", timeout=20)
 
     def _apply_config(self) -> None:
+        from tui.bindings import PRESETS
         from tui.screens.keys import binding_ids  # the dialogs load when first needed
 
         config = self.config
@@ -89,8 +91,9 @@ class PapershelfApp(App[None]):
                 self.problems.append(
                     f"{config.where('ui.theme')}: unknown theme {config.theme!r} (known: "
                     f"{', '.join(sorted(self.available_themes))})")
+        self._theme_applied = True
         known = binding_ids() if config.keys else set()
-        keymap = {}
+        keymap = dict(PRESETS.get(config.preset, {}))
         for binding_id, keys in config.keys.items():
             if binding_id in known:
                 keymap[binding_id] = keys
@@ -100,6 +103,23 @@ class PapershelfApp(App[None]):
         self.keymap = keymap
         if keymap:
             self.set_keymap(keymap)
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked in the palette is saved to config.toml, used at the next start."""
+        if self._theme_applied and theme != self.config.theme:
+            self.config.theme = theme
+            self.save_ui(theme=theme)
+
+    def save_ui(self, **settings: object) -> bool:
+        """Save ``[ui]`` settings to the user's config.toml (their comments and other settings
+        kept); a file that cannot be written is said once, the app goes on."""
+        path = self.config.path or config_path()
+        try:
+            save_ui(path, **settings)
+        except BadInput as error:
+            self.notify(str(error), title="Setting not saved", severity="warning", timeout=8)
+            return False
+        return True
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
