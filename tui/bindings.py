@@ -31,7 +31,7 @@ TRIAGE_KEYS = [
     Binding("t", "tag", "Tag", id="paper.tag"),
 ]
 PAPER_KEYS = [
-    Binding("n", "note", "Note", id="paper.note"),
+    Binding("n", "note", "Note", show=False, id="paper.note"),
     Binding("g", "set_status('reading')", "Reading", show=False, id="paper.reading"),
     Binding("r", "set_status('read')", "Read", show=False, id="paper.read"),
     Binding("i", "set_status('inbox')", "Back to inbox", show=False, id="paper.inbox"),

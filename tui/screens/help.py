@@ -26,7 +26,7 @@ def help_table(groups: Iterable[tuple[str, list[Binding]]], keymap: dict[str, st
     table = Table(box=None, expand=True, padding=(0, 1), show_header=True,
                   header_style="bold")
     table.add_column("Key", no_wrap=True, style="bold")
-    table.add_column("Does")
+    table.add_column("Does", ratio=1)
     if show_ids:
         table.add_column(Text("Binding id (for [keys])"), style="dim", no_wrap=True)
     for title, bindings in groups:

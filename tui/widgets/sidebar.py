@@ -60,10 +60,6 @@ class ViewList(OptionList):
     def action_leave(self) -> None:
         self.post_message(self.Leave())
 
-    def on_focus(self) -> None:
-        if self.current is not None:  # arrows start from the view shown
-            self.highlight_view(self.current)
-
     def watch_counts(self, counts: Counts | None) -> None:
         if counts is not None and self.current is not None:
             self.show_counts(counts, self.current)
