@@ -22,8 +22,6 @@ from tui.screens.help import HelpScreen
 from tui.widgets.paper_list import PaperList
 from tui.widgets.sidebar import ViewList
 
-from tests.tui.test_app_pull import config, server  # noqa: F401  (the local Daily Papers)
-
 DATA = Path(__file__).resolve().parents[1] / "reader" / "data"
 USER_FILE = """# my papershelf settings
 [sources]
@@ -44,6 +42,22 @@ def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text(USER_FILE)
     monkeypatch.setenv("PAPERSHELF_CONFIG", str(path))
     return path
+
+
+@pytest.fixture
+def pull_server(config_file: Path, monkeypatch: pytest.MonkeyPatch):
+    """A local Daily Papers server the app pulls from (as in test_app_pull.py)."""
+    import reader.arxiv
+    import storage.vocab
+    from tests.support.app import TODAY
+    from tests.support.local_server import local_server
+
+    with local_server() as srv:
+        for var in ("PAPERSHELF_HF_URL", "PAPERSHELF_ARXIV_URL", "PAPERSHELF_DOI_URL"):
+            monkeypatch.setenv(var, srv.url)
+        monkeypatch.setattr(reader.arxiv, "INTERVAL", 0.0)
+        monkeypatch.setattr(storage.vocab, "utc_today", lambda: TODAY)
+        yield srv
 
 
 def started(make_app, path: Path, **kwargs):
@@ -438,10 +452,10 @@ async def test_the_welcome_screen_fills_the_library_one_key_away(lib, make_app, 
         assert "missing.bib" in notifications(app)[-1]
 
 
-async def test_p_on_the_welcome_screen_pulls_today(lib, make_app, server):
+async def test_p_on_the_welcome_screen_pulls_today(lib, make_app, pull_server):
     from tests.tui.test_app_pull import DAY, daily_papers
 
-    server.add("/api/daily_papers", daily_papers(), date=DAY)
+    pull_server.add("/api/daily_papers", daily_papers(), date=DAY)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
