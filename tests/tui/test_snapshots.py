@@ -65,3 +65,12 @@ def test_help_screen(sample, make_app, snap_compare):
         await press(pilot, "question_mark")
 
     assert snap_compare(make_app(), terminal_size=(100, 50), run_before=run_before)
+
+
+def test_main_screen_120x40(sample, make_app, snap_compare):
+    """The list takes most of the height, the sidebar names each view's key, the inbox's day
+    column."""
+    async def run_before(pilot):
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
