@@ -373,6 +373,8 @@ async def test_80x24_collapses_the_sidebar_and_shows_45_characters_of_a_title(li
         assert "A. Author" in text and "2024" in text  # with its author and year
         await press(pilot, "b")  # shown on demand (for this session: not saved)
         assert main.query_one(ViewList).display
+        lines = screen_text(app).splitlines()  # the counts fit the slimmer sidebar
+        assert lines[0].startswith("Inbox I") and lines[0][:17].rstrip().endswith(" 0")
         await press(pilot, "b")
         assert not main.query_one(ViewList).display
 
@@ -465,3 +467,18 @@ async def test_p_on_the_welcome_screen_pulls_today(lib, make_app, pull_server):
         await settle(pilot)
         assert app.main.view == View("all") and len(app.main.papers.ids) == 3
         assert "A Benchmark Without Summary" in screen_text(app)
+
+
+async def test_v_on_a_collapsed_sidebar_shows_it_with_its_counts_in_place(sample, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "v")
+        sidebar = app.main.query_one(ViewList)
+        assert sidebar.display and sidebar.has_focus
+        lines = screen_text(app).splitlines()
+        for line, (label, count) in zip(lines, [("Inbox I", "5"), ("Queue Q", "3")],
+                                        strict=False):
+            assert line.startswith(label) and line[:16].endswith(f" {count}"), line
+        await press(pilot, "down", "enter")  # a view chosen: the sidebar collapses again
+        assert app.main.view == View("queued") and not sidebar.display

@@ -74,8 +74,15 @@ class ViewList(OptionList):
         return max(8, width - 1)
 
     def on_resize(self) -> None:
-        if (self.counts is not None and self.current is not None
-                and self.scrollable_content_region.width != self._shown_width):
+        self._fit_labels()
+        # A scrollbar that comes or goes while it is laid out (shown again after b or v)
+        # changes the room without a resize of its own: look once more when it is drawn.
+        self.call_after_refresh(self._fit_labels)
+
+    def _fit_labels(self) -> None:
+        width = self.scrollable_content_region.width
+        if (self.counts is not None and self.current is not None and width
+                and width != self._shown_width):
             self.show_counts(self.counts, self.current)
 
     def highlight_view(self, view: View) -> None:
