@@ -482,3 +482,17 @@ async def test_v_on_a_collapsed_sidebar_shows_it_with_its_counts_in_place(sample
             assert line.startswith(label) and line[:16].endswith(f" {count}"), line
         await press(pilot, "down", "enter")  # a view chosen: the sidebar collapses again
         assert app.main.view == View("queued") and not sidebar.display
+
+
+def test_bad_layout_settings_and_presets_name_their_lines(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[ui]\nsidebar = "no"\ndetail_size = 90\ndetail = false\n'
+                    '[keys]\npreset = "emacs"\n')
+    config, problems = load_config(path)
+    assert problems == [
+        f"{path}:2: [ui] sidebar must be true or false",
+        f"{path}:3: [ui] detail_size must be a whole number of percent from 15 to 75, not 90",
+        f"{path}:6: [keys] preset must be one of default, vim, not 'emacs'",
+    ]
+    assert config.sidebar is True and config.detail is False and config.detail_size == 35
+    assert config.preset == "default" and config.keys == {}
