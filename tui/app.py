@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from reader.errors import BadInput, PapershelfError
 from storage import views
 from storage.db import Library, utcnow
-from tui.config import Config, config_path, load_config, save_ui
+from tui.config import Config, load_config, save_ui
 from tui.screens.main import MainScreen
 from tui.services.facade import Services
 
@@ -112,8 +112,11 @@ class PapershelfApp(App[None]):
 
     def save_ui(self, **settings: object) -> bool:
         """Save ``[ui]`` settings to the user's config.toml (their comments and other settings
-        kept); a file that cannot be written is said once, the app goes on."""
-        path = self.config.path or config_path()
+        kept); a file that cannot be written is said once, the app goes on. Settings not read
+        from a file (a ``Config`` made in code, as tests do) are kept for the session only."""
+        path = self.config.path
+        if path is None:
+            return False
         try:
             save_ui(path, **settings)
         except BadInput as error:

@@ -345,7 +345,9 @@ def test_saving_keeps_the_users_file_and_refuses_a_broken_one(tmp_path):
 
 async def test_a_config_that_cannot_be_written_is_said_once(sample, make_app, config_file):
     config_file.write_text("[ui\n")  # the user's half-edited file: left alone
-    app = make_app()
+    config, problems = load_config(config_file)
+    assert len(problems) == 1  # (said at the start: the defaults apply)
+    app = make_app(config=config)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "b")
@@ -496,3 +498,14 @@ def test_bad_layout_settings_and_presets_name_their_lines(tmp_path):
     ]
     assert config.sidebar is True and config.detail is False and config.detail_size == 35
     assert config.preset == "default" and config.keys == {}
+
+
+async def test_settings_not_read_from_a_file_are_kept_for_the_session(sample, make_app,
+                                                                     tmp_path):
+    app = make_app()  # Config() made in code: nothing is written anywhere
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b", "z")
+        assert not app.main.query_one(ViewList).display and not app.main.detail.display
+        app.theme = "nord"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".toml") == []
