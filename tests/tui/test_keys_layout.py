@@ -440,6 +440,7 @@ async def test_the_welcome_screen_fills_the_library_one_key_away(lib, make_app, 
         await press(pilot, "enter")
         await settle(pilot)
         assert statuses(lib) == {"Attention Is All You Need": "queued"}
+        assert app.main.view == View("queued")  # where the imported papers went
         assert "Attention Is All You Need" in screen_text(app)
         await press(pilot, "P")
         assert isinstance(app.screen, InputDialog)
@@ -447,6 +448,7 @@ async def test_the_welcome_screen_fills_the_library_one_key_away(lib, make_app, 
         await press(pilot, "enter")
         await settle(pilot)
         assert len(statuses(lib)) > 1
+        assert app.main.view == View("inbox") and len(app.main.papers.ids) == 2
         assert any(m.startswith("saved_page.html") for m in notifications(app)), \
             notifications(app)
         await press(pilot, "B")

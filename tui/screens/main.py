@@ -363,7 +363,7 @@ class MainScreen(PaperScreen):
         self.notify("\n".join(lines[:6]) or "Nothing to import.",
                     title=f"Imported {path.name}",
                     severity="warning" if report.problems else "information", timeout=8)
-        self.reload()
+        self.show_view(View("queued" if what == "bib" else "inbox"))  # where they went
 
     def _clear_search(self) -> None:
         self.query_text = ""
