@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -101,6 +102,7 @@ class PapershelfApp(App[None]):
                 self.problems.append(f"{config.where('keys.' + binding_id)}: unknown binding id "
                                      f"{binding_id!r} in [keys] (? lists them)")
         self.keymap = keymap
+        self.problems += _clashes(keymap, set(config.keys), config)
         if keymap:
             self.set_keymap(keymap)
 
@@ -141,6 +143,28 @@ class PapershelfApp(App[None]):
         else:
             self.log.error(f"worker {event.worker.name} failed: {error!r}")
             self.notify(f"Something went wrong: {error!r}", severity="error", timeout=10)
+
+
+def _clashes(keymap: dict[str, str], own: set[str], config: Config) -> list[str]:
+    """A key of the user's [keys] that another key of the list or the main screen already has:
+    one of the two would never run (the list's keys win where both apply)."""
+    from tui.bindings import KEY_NAMES, MAIN_KEYS
+    from tui.widgets.paper_list import PaperList
+
+    holders: dict[str, list[str]] = {}
+    for binding in [*MAIN_KEYS, *PaperList.BINDINGS]:
+        if isinstance(binding, Binding) and binding.id:
+            for key in keymap.get(binding.id, binding.key).split(","):
+                holders.setdefault(key.strip(), []).append(binding.id)
+    problems = []
+    for key, ids in holders.items():
+        mine = [i for i in ids if i in own]
+        if len(ids) > 1 and mine:
+            others = ", ".join(i for i in ids if i != mine[0])
+            problems.append(f"{config.where('keys.' + mine[0])}: [keys] {mine[0]}: "
+                            f"{KEY_NAMES.get(key, key)!r} is also the key of {others} "
+                            f"(remap that one too)")
+    return problems
 
 
 def _paper_commands() -> type[Provider]:

@@ -511,3 +511,15 @@ async def test_settings_not_read_from_a_file_are_kept_for_the_session(sample, ma
         assert not app.main.query_one(ViewList).display and not app.main.detail.display
         app.theme = "nord"
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".toml") == []
+
+
+async def test_a_remapped_key_that_another_key_has_is_said(sample, make_app, config_file):
+    config_file.write_text('[keys]\n"paper.keep" = "k"\n')  # the old habit
+    config, problems = load_config(config_file)
+    app = make_app(config=config, problems=problems)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        messages = notifications(app)
+        assert len(messages) == 1
+        assert (f"{config_file}:2: [keys] paper.keep: 'k' is also the key of list.up "
+                f"(remap that one too)") in messages[0]
