@@ -53,7 +53,7 @@ MARK_KEYS = [
 # The sidebar's views, one key each (also shown beside each view in the sidebar).
 VIEW_KEYS = [
     Binding("I", "view('inbox')", "Inbox", show=False, id="view.inbox"),
-    Binding("Q", "view('queued')", "Queue", show=False, id="view.queued"),
+    Binding("Q", "view('queued')", "Queued", show=False, id="view.queued"),
     Binding("G", "view('reading')", "Reading", show=False, id="view.reading"),
     Binding("R", "view('read')", "Read", show=False, id="view.read"),
     Binding("asterisk", "view('starred')", "Starred", show=False, id="view.starred"),

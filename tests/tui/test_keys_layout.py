@@ -85,7 +85,7 @@ async def test_v_focuses_the_sidebar_and_each_view_has_a_key(sample, make_app):
         assert "v Views" in footer and "? Keys" in footer
         # The sidebar names each view's key.
         text = screen_text(app)
-        for label in ("Inbox I", "Queue Q", "Reading G", "Read R", "Starred *", "All A"):
+        for label in ("Inbox I", "Queued Q", "Reading G", "Read R", "Starred *", "All A"):
             assert label in text, label
         await press(pilot, "v")
         assert sidebar.has_focus
@@ -481,7 +481,7 @@ async def test_v_on_a_collapsed_sidebar_shows_it_with_its_counts_in_place(sample
         sidebar = app.main.query_one(ViewList)
         assert sidebar.display and sidebar.has_focus
         lines = screen_text(app).splitlines()
-        for line, (label, count) in zip(lines, [("Inbox I", "5"), ("Queue Q", "3")],
+        for line, (label, count) in zip(lines, [("Inbox I", "5"), ("Queued Q", "3")],
                                         strict=False):
             assert line.startswith(label) and line[:16].endswith(f" {count}"), line
         await press(pilot, "down", "enter")  # a view chosen: the sidebar collapses again

@@ -41,7 +41,7 @@ async def test_opens_on_the_inbox_by_feed_day_and_upvotes(sample, make_app):
         await settle(pilot)
         lines = screen_text(app).splitlines()
         # The sidebar: each view with its key and count, each tag, each day (new/all).
-        for label, count in [("Inbox I", "5"), ("Queue Q", "3"), ("Reading G", "1"),
+        for label, count in [("Inbox I", "5"), ("Queued Q", "3"), ("Reading G", "1"),
                              ("Read R", "1"), ("Starred *", "1"), ("All A", "10"),
                              ("#to-cite", "2"), ("#vision", "1"), ("2024-01-19", "4/4"),
                              ("2024-01-09", "1/1")]:
