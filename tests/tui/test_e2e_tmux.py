@@ -123,7 +123,7 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     term.keys("Escape")
     term.wait_for("Discard the typed tags?")
     term.keys("y")
-    term.wait_for("k Keep d Dismiss")
+    term.wait_for("y Keep d Dismiss")
     # Write a note.
     term.keys("n")
     term.wait_for("New note on")
