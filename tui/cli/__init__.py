@@ -16,7 +16,7 @@ from tui.cli.common import DB_HELP, err
 # tests/tui/test_cli_startup.py checks this table against the commands themselves.
 COMMANDS: dict[str, tuple[str, str]] = {
     'add': ('library', 'Add papers by arXiv id or URL, DOI or Hugging Face paper URL, or one by hand with --title (a paper already in the library is updated, not duplicated).'),
-    'db': ('library', 'The library file: path, backup FILE, check, migrate.'),
+    'db': ('library', 'The library file: path, backup FILE, check, migrate, copy --to TARGET.'),
     'duplicates': ('dupes', 'List papers that may be one work (same title or DOI) and why they were kept apart.'),
     'edit': ('edit', "Edit a paper's fields (title, authors, year, venue, entry type, DOI, ...)."),
     'export': ('bibtex', 'Export papers as BibTeX: by citation key or id, --tag, --status, --query or --all.'),
