@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'tags': ('library', 'Every tag with its number of papers; `tags rename A B`, `tags merge A B`.'),
     'undo': ('library', 'Revert the last change, whatever command made it; repeat to go further back.'),
     'unstar': ('library', 'Remove the star from papers.'),
+    'whoami': ('library', 'Print the name your changes (notes, undo steps) are recorded as.'),
 }
 
 
@@ -73,9 +74,12 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", default=None, metavar="PATH", help=DB_HELP)
+@click.option("--user", default=None, metavar="NAME",
+              help="Who your changes are recorded as (default: [user] name in config.toml, "
+                   "then your login name; see `papershelf whoami`).")
 @click.version_option(__version__, prog_name="papershelf")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     """papershelf: your reading list of research papers, in the terminal.
 
     Run it alone to open the app; every action is also a subcommand below.
@@ -84,8 +88,11 @@ def cli(ctx: click.Context, db: str | None) -> None:
         from storage.db import open_library, resolve_db_path
         from tui.app import run_app
 
+        from tui.services.whoami import current_user
+
         lib = open_library(resolve_db_path(db))
         try:
+            lib.user = current_user(user).name
             run_app(lib)
         finally:
             lib.close()

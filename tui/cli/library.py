@@ -23,7 +23,7 @@ STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
 
 def register(cli: click.Group) -> None:
     for command in (add, list_cmd, show, tag, note, status, star, unstar, rate, key, tags, rm,
-                    undo, db):
+                    undo, db, whoami):
         cli.add_command(command)
 
 
@@ -119,7 +119,7 @@ def show(lib: Library, ref: str, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    say(show_text(data))
+    say(show_text(data, user=lib.user))
 
 
 class WordsCommand(click.Command):
@@ -418,3 +418,15 @@ def db_copy(ctx: click.Context, target: str, source: str | None, db_here: str | 
         return show_result(copy_library(lib, target, source_name=spec, progress=Progress()))
     finally:
         lib.close()
+
+
+@click.command()
+@click.pass_context
+def whoami(ctx: click.Context) -> None:
+    """Print the name your changes (notes, undo steps) are recorded as.
+
+    It is --user NAME if given, else [user] name in config.toml, else your login name.
+    """
+    from tui.services.whoami import current_user
+
+    say(current_user(ctx.find_root().params.get("user")).name)
