@@ -79,7 +79,7 @@ def test_notes_and_undo_steps_record_their_author(cli: CliRunnerFn, lib: Library
     mine = cli("show", "vaswani2017attention").out
     assert "— alice" in mine and f"— {getpass.getuser()}" not in mine
     theirs = cli("--user", "alice", "show", "vaswani2017attention").out
-    assert f"Note 1 (" in theirs and f"— {getpass.getuser()}" in theirs
+    assert "Note 1 (" in theirs and f"— {getpass.getuser()}" in theirs
     assert "— alice" not in theirs
     shapes = cli("show", "vaswani2017attention", "--json").json()["notes"]
     assert [n["author"] for n in shapes] == [getpass.getuser(), "alice"]

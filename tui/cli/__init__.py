@@ -87,7 +87,6 @@ def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     if ctx.invoked_subcommand is None:
         from storage.db import open_library, resolve_db_path
         from tui.app import run_app
-
         from tui.services.whoami import current_user
 
         lib = open_library(resolve_db_path(db))

@@ -33,7 +33,6 @@ def pass_library(func: F) -> F:
     @functools.wraps(func)
     def wrapper(ctx: click.Context, /, *args: Any, db_here: str | None = None, **kwargs: Any) -> Any:
         from storage.db import open_library, resolve_db_path
-
         from tui.services.whoami import current_user
 
         user = current_user(ctx.find_root().params.get("user")).name
