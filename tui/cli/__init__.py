@@ -73,7 +73,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", default=None, metavar="PATH", help=DB_HELP)
+@click.option("--db", default=None, metavar="PATH|URL", help=DB_HELP)
 @click.option("--user", default=None, metavar="NAME",
               help="Who your changes are recorded as (default: [user] name in config.toml, "
                    "then your login name; see `papershelf whoami`).")
