@@ -61,6 +61,7 @@ COPY_ORDER = ("meta", "paper", "paper_author", "paper_alias", "tag", "paper_tag"
 LAST = ("undo_action", "undo_entry")
 # Tables derived from the others (the search index and its bookkeeping), rebuilt on the target.
 DERIVED_PREFIXES = ("search_", "sqlite_")
+DERIVED = ("change_log",)  # PostgreSQL's log of changes for live updates (its own per server)
 # The bookkeeping table a new library writes itself (``application``, on PostgreSQL its
 # schema): the source's rows are added where the target has none of that name, and left out of
 # the emptiness check.
@@ -81,6 +82,9 @@ class CopyResult:
     tables: list[TableCheck] = field(default_factory=list)
     papers: int = 0
     indexed: int = 0
+    undo_rewritten: int = 0  # undo statements written in the target's SQL (between engines)
+    undo_dropped: int = 0  # undo steps left out (their statements could not be rewritten)
+    undo_reason: str = ""
 
     @property
     def rows(self) -> int:
@@ -91,7 +95,7 @@ Progress = Callable[[int], None]  # called with the number of rows just written
 
 
 def is_derived(name: str) -> bool:
-    return name.startswith(DERIVED_PREFIXES)
+    return name.startswith(DERIVED_PREFIXES) or name in DERIVED
 
 
 def library_tables(conn: Connection) -> list[str]:
@@ -302,6 +306,12 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
     check_nul = not _is_sqlite(target)
     plan: dict[str, tuple[list[str], bool]] = {}
     expected: dict[str, _Sum] = {}
+    # Between engines the undo log's statements are rewritten in the target's SQL.
+    undo = None
+    if not raw and "undo_entry" in names:
+        from storage.undo_copy import rewrite
+
+        undo = rewrite(source, src_tables, to_sqlite=_is_sqlite(target))
     for name in names:
         src, dst = src_tables[name], dst_tables[name]
         cols = _columns(source, src, dst, target_name)
@@ -312,6 +322,10 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
         summed = expected[name] = _Sum()
         batch: list[dict[str, Any]] = []
         for row in _stream(source, src, cols, rowid, raw=raw):
+            if undo is not None and name in ("undo_action", "undo_entry"):
+                row = _rewritten(name, cols, row, undo)
+                if row is None:
+                    continue
             summed.add(keys, row)
             if name == META and row[cols.index("name")] in own:
                 continue  # the target's own bookkeeping (written when it was made) stays
@@ -348,7 +362,22 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
                     + "; nothing was written")
         result.tables.append(TableCheck(name, want.rows, want.hex))
     result.papers = next((t.rows for t in result.tables if t.name == "paper"), 0)
+    if undo is not None:
+        result.undo_rewritten = len(undo.statements)
+        result.undo_dropped = len(undo.dropped)
+        result.undo_reason = undo.reason
     return result
+
+
+def _rewritten(name: str, cols: list[str], row: Sequence[Any], undo: Any) -> list[Any] | None:
+    """An undo row as the target gets it (``None``: a step left out)."""
+    values = dict(zip(cols, row, strict=True))
+    if name == "undo_action":
+        return None if values["id"] in undo.dropped else list(row)
+    if values["action_id"] in undo.dropped:
+        return None
+    values["statement"] = undo.statements[values["id"]]
+    return [values[c] for c in cols]
 
 
 def _advance_sequences(target: Connection, tables: dict[str, Table]) -> None:
@@ -436,10 +465,53 @@ def copy_to_file(source: Library, dest: Path, *, start: Callable[[int], None] | 
 # ---------------------------------------------------------------- PostgreSQL
 
 
+def _pg_has_library(url: str) -> bool:
+    """Whether the database at ``url`` holds a papershelf schema (without creating one)."""
+    import psycopg
+
+    from storage.pg import _driver_url, shown_url
+
+    dsn = _driver_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            row = conn.execute("SELECT to_regclass('meta')").fetchone()
+    except psycopg.Error as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise LibraryError(f"cannot open {shown_url(url)}: {first}") from err
+    return row is not None and row[0] is not None
+
+
 def open_url(url: str) -> Library:
-    raise LibraryError(f"cannot open {url}: this papershelf has no PostgreSQL backend yet")
+    """The PostgreSQL library at ``url`` to copy from: it must exist (a copy never creates its
+    source)."""
+    from storage.pg import shown_url
+
+    if not _pg_has_library(url):
+        raise LibraryError(f"no library at {shown_url(url)} to copy from (the database has no "
+                           f"papershelf tables)")
+    return open_library(url)
 
 
 def copy_to_url(source: Library, url: str, *, start: Callable[[int], None] | None = None,
                 progress: Progress | None = None) -> CopyResult:
-    raise LibraryError(f"cannot copy to {url}: this papershelf has no PostgreSQL backend yet")
+    """Copy ``source`` into the PostgreSQL database at ``url``: an empty database gets the
+    library's tables first (committed on their own: an interrupted copy leaves them empty,
+    never half filled); the rows go in one transaction, verified before it commits. The
+    server's search index follows the rows as they are committed."""
+    from storage.pg import shown_url
+
+    where = shown_url(url)
+    if getattr(source, "url", None) == url:
+        raise LibraryError(f"refusing to copy {where} onto itself; name another database")
+    target = open_library(url)
+    try:
+        with source.read() as session_in, target.write() as session_out:
+            conn_in = session_in.connection()
+            if start is not None:
+                start(sum(count_rows(conn_in).values()))
+            result = copy_rows(conn_in, session_out.connection(), target_name=where,
+                               progress=progress)
+            result.indexed = -1  # the server indexes at commit
+    finally:
+        target.close()
+    return result

@@ -11,7 +11,7 @@ from storage.copy import CopyResult, copy_to_file
 from storage.db import Library
 from tui.services.report import Report
 
-PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
 
 
 class CopyProgress(Protocol):
@@ -37,19 +37,18 @@ class NoProgress:
 
 
 def is_url(spec: str) -> bool:
-    return spec.lower().startswith(PG_SCHEMES)
+    from storage.db import is_url as names_database
+
+    return names_database(spec)
 
 
 def shown(spec: str) -> str:
     """A target as it may be printed: a URL without its password."""
     if not is_url(spec):
         return spec
-    from sqlalchemy.engine import make_url
+    from storage.pg import shown_url
 
-    try:
-        return make_url(spec).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 (an unparsable URL is reported where it is opened)
-        return spec
+    return shown_url(spec)
 
 
 def copy_library(source: Library, target: str, *, source_name: str,
@@ -67,7 +66,15 @@ def copy_library(source: Library, target: str, *, source_name: str,
     report.lines.append(
         f"copied {result.papers:,} papers ({result.rows:,} rows in {len(result.tables)} tables) "
         f"from {shown(source_name)} to {shown(target)}; verified: every table's row count and "
-        f"checksum match; search index rebuilt ({result.indexed:,} papers)")
+        f"checksum match; " + (f"search index rebuilt ({result.indexed:,} papers)"
+                              if result.indexed >= 0 else "the server indexes them for search"))
+    if result.undo_rewritten:
+        report.notes.append(f"the undo log's {result.undo_rewritten:,} statements were "
+                            f"rewritten for the target's engine: undo goes on working there")
+    if result.undo_dropped:
+        report.notes.append(
+            f"{result.undo_dropped:,} oldest undo steps were left out: their statements could "
+            f"not be rewritten ({result.undo_reason})")
     return report
 
 
