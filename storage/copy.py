@@ -66,6 +66,7 @@ DERIVED = ("change_log",)  # PostgreSQL's log of changes for live updates (its o
 # schema): the source's rows are added where the target has none of that name, and left out of
 # the emptiness check.
 META = "meta"
+ENGINE_META = ("schema_version",)  # PostgreSQL's schema version (SQLite's is in the file header)
 CHUNK = 2000
 ROWID = "rowid"
 
@@ -321,11 +322,12 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
         own = {r[0] for r in target.execute(select(dst.c.name))} if name == META else set()
         summed = expected[name] = _Sum()
         batch: list[dict[str, Any]] = []
-        for row in _stream(source, src, cols, rowid, raw=raw):
+        for got in _stream(source, src, cols, rowid, raw=raw):
+            row: Sequence[Any] | None = got
             if undo is not None and name in ("undo_action", "undo_entry"):
-                row = _rewritten(name, cols, row, undo)
-                if row is None:
-                    continue
+                row = _rewritten(name, cols, got, undo)
+            if row is None or name == META and row[cols.index("name")] in ENGINE_META:
+                continue
             summed.add(keys, row)
             if name == META and row[cols.index("name")] in own:
                 continue  # the target's own bookkeeping (written when it was made) stays
@@ -346,19 +348,22 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
         if name == META:
             there = {r[0] for r in target.execute(select(dst_tables[name].c.name))}
             lost = [r[0] for r in source.execute(select(src_tables[name].c.name))
-                    if r[0] not in there]
+                    if r[0] not in there and r[0] not in ENGINE_META]
             if lost:
                 raise LibraryError(f"the copy to {target_name} does not match the source: "
                                    f"meta {lost[0]!r} is missing there; nothing was written")
         else:
-            got = _Sum()
-            for row in _stream(target, dst_tables[name], cols, rowid, raw=raw):
-                got.add([*cols, ROWID] if rowid else cols, row)
-            if (got.rows, got.hex) != (want.rows, want.hex):
+            there_sum = _Sum()
+            for back in _stream(target, dst_tables[name], cols, rowid, raw=raw):
+                there_sum.add([*cols, ROWID] if rowid else cols, back)
+            if (there_sum.rows, there_sum.hex) != (want.rows, want.hex):
+                where = ("" if there_sum.rows != want.rows else
+                         _first_difference(source, target, src_tables[name], dst_tables[name],
+                                           cols, rowid, raw, undo))
                 raise LibraryError(
                     f"the copy to {target_name} does not match the source: table {name} has "
-                    f"{got.rows} rows there, {want.rows} here"
-                    + ("" if got.rows != want.rows else " with different content")
+                    f"{there_sum.rows} rows there, {want.rows} here"
+                    + (f", and {where}" if where else " with different content")
                     + "; nothing was written")
         result.tables.append(TableCheck(name, want.rows, want.hex))
     result.papers = next((t.rows for t in result.tables if t.name == "paper"), 0)
@@ -367,6 +372,41 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
         result.undo_dropped = len(undo.dropped)
         result.undo_reason = undo.reason
     return result
+
+
+def _first_difference(source: Connection, target: Connection, src: Table, dst: Table,
+                      cols: list[str], rowid: bool, raw: bool, undo: Any) -> str:
+    """Which row and column differ (the first by key), said for a person."""
+    pk = [c.name for c in _order(src)]
+    keys = [*cols, ROWID] if rowid else cols
+
+    def rows(conn: Connection, table: Table, rewrite: bool) -> dict[tuple[Any, ...], Any]:
+        out = {}
+        for got in _stream(conn, table, cols, rowid, raw=raw):
+            row: Sequence[Any] | None = got
+            if rewrite and undo is not None and table.name in ("undo_action", "undo_entry"):
+                row = _rewritten(table.name, cols, got, undo)
+            if row is None:
+                continue
+            values = dict(zip(keys, row, strict=True))
+            out[tuple(_norm(values[k]) for k in pk)] = values
+        return out
+
+    here, there = rows(source, src, True), rows(target, dst, False)
+    for key in sorted(here, key=repr):
+        a, b = here[key], there.get(key)
+        named = ", ".join(f"{k} {v}" for k, v in zip(pk, key, strict=True))
+        if b is None:
+            return f"row {named} is missing there"
+        for col in keys:
+            if _doc(a[col]) != _doc(b[col]):
+                return (f"row {named} has another {col} there ({_shown_value(b[col])}, here "
+                        f"{_shown_value(a[col])})")
+    return ""
+
+
+def _doc(value: Any) -> str:
+    return json.dumps(_norm(value), ensure_ascii=False, default=str)
 
 
 def _rewritten(name: str, cols: list[str], row: Sequence[Any], undo: Any) -> list[Any] | None:

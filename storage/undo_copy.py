@@ -144,21 +144,44 @@ def _sqlite_values(sql: str, i: int, end: str) -> tuple[list[Any], int]:
 
 
 _SQLITE_DELETE = re.compile(r"DELETE FROM (\w+) WHERE rowid = (-?\d+)\Z")
+_SQLITE_DELETE_KEY = re.compile(r"DELETE FROM (\w+) WHERE ")
 _SQLITE_UPDATE = re.compile(r"UPDATE (\w+) SET ")
-_SQLITE_INSERT = re.compile(r"INSERT INTO (\w+) \(rowid, ([\w, ]+)\) VALUES \(")
+_SQLITE_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(")
+_SQLITE_BY_ROWID = re.compile(r" WHERE rowid = (-?\d+)\Z")
 
 
-def parse_sqlite(sql: str) -> tuple[str, str, int, dict[str, Any]]:
-    """(op, table, rowid, raw values) of a statement SQLite's undo triggers wrote."""
+def _sqlite_conditions(sql: str, i: int) -> dict[str, Any]:
+    """``a = 1 AND b = 'x'`` to the end of ``sql``."""
+    key: dict[str, Any] = {}
+    while True:
+        n = _NAME.match(sql, i)
+        if n is None:
+            raise Unreadable("no key column")
+        i = _skip(sql, n.end(), "=")
+        key[n.group(1)], i = _sqlite_literal(sql, i)
+        if sql.startswith(" AND ", i):
+            i += 5
+            continue
+        if i != len(sql):
+            raise Unreadable("text after the key")
+        return key
+
+
+def parse_sqlite(sql: str) -> tuple[str, str, int | None, dict[str, Any], dict[str, Any]]:
+    """(op, table, rowid, key, raw values) of a statement SQLite's undo triggers wrote (by
+    rowid) or this module wrote (by key; then rowid is None)."""
     if m := _SQLITE_DELETE.match(sql):
-        return "delete", m.group(1), int(m.group(2)), {}
+        return "delete", m.group(1), int(m.group(2)), {}, {}
+    if m := _SQLITE_DELETE_KEY.match(sql):
+        return "delete", m.group(1), None, _sqlite_conditions(sql, m.end()), {}
     if m := _SQLITE_INSERT.match(sql):
-        cols = ["rowid", *m.group(2).split(", ")]
+        cols = m.group(2).split(", ")
         values, i = _sqlite_values(sql, m.end(), ")")
         if i != len(sql) or len(values) != len(cols):
             raise Unreadable("columns and values differ")
         row = dict(zip(cols, values, strict=True))
-        return "insert", m.group(1), int(row.pop("rowid")), row
+        rowid = row.pop("rowid", None)
+        return "insert", m.group(1), None if rowid is None else int(rowid), {}, row
     if m := _SQLITE_UPDATE.match(sql):
         i, row = m.end(), {}
         while True:
@@ -171,10 +194,11 @@ def parse_sqlite(sql: str) -> tuple[str, str, int, dict[str, Any]]:
                 i += 2
                 continue
             break
-        w = re.compile(r" WHERE rowid = (-?\d+)\Z").match(sql, i)
-        if w is None:
-            raise Unreadable("no rowid")
-        return "update", m.group(1), int(w.group(1)), row
+        if w := _SQLITE_BY_ROWID.match(sql, i):
+            return "update", m.group(1), int(w.group(1)), {}, row
+        if sql.startswith(" WHERE ", i):
+            return "update", m.group(1), None, _sqlite_conditions(sql, i + 7), row
+        raise Unreadable("no row named")
     raise Unreadable(f"not an undo statement: {sql[:40]!r}")
 
 
@@ -276,15 +300,16 @@ def sqlite_literal(value: Any) -> str:
 
 
 def render_sqlite(entry: Entry) -> str:
-    where = " AND ".join(f'"{k}" = {sqlite_literal(v)}' for k, v in entry.key.items())
+    """The statement in SQLite's SQL, by primary key (the tables' names are plain words)."""
+    where = " AND ".join(f"{k} = {sqlite_literal(v)}" for k, v in entry.key.items())
     if entry.op == "delete":
-        return f'DELETE FROM "{entry.table}" WHERE {where}'
+        return f"DELETE FROM {entry.table} WHERE {where}"
     if entry.op == "insert":
-        cols = ", ".join(f'"{c}"' for c in entry.values)
+        cols = ", ".join(entry.values)
         vals = ", ".join(sqlite_literal(v) for v in entry.values.values())
-        return f'INSERT INTO "{entry.table}" ({cols}) VALUES ({vals})'
-    sets = ", ".join(f'"{c}" = {sqlite_literal(v)}' for c, v in entry.values.items())
-    return f'UPDATE "{entry.table}" SET {sets} WHERE {where}'
+        return f"INSERT INTO {entry.table} ({cols}) VALUES ({vals})"
+    sets = ", ".join(f"{c} = {sqlite_literal(v)}" for c, v in entry.values.items())
+    return f"UPDATE {entry.table} SET {sets} WHERE {where}"
 
 
 def _pg_json(values: dict[str, Any]) -> str:
@@ -379,37 +404,46 @@ def rewrite(source: Connection, tables: dict[str, Table], *, to_sqlite: bool) ->
 
 def _from_sqlite(sql: str, tables: dict[str, Table],
                  rows: dict[str, dict[int, dict[str, Any]]]) -> Entry:
-    op, name, rowid, raw = parse_sqlite(sql)
+    op, name, rowid, raw_key, raw = parse_sqlite(sql)
     if name not in PRIMARY_KEYS:
         raise Unreadable(f"table {name} is not logged")
     table = tables.get(name)
     pk = PRIMARY_KEYS[name]
-    values = _typed_row(table, raw)
     state = rows.get(name)
-    if state is None:  # an integer key: the rowid is the id
-        key = {"id": rowid}
-    elif op == "insert":
+    if op == "insert":
         key = {c: raw.get(c) for c in pk}
+    elif rowid is None:  # written by key already
+        key = raw_key
+    elif state is None:  # an integer key: the rowid is the id
+        key = {"id": rowid}
     else:
         if rowid not in state:
             raise Unreadable(f"{name} row {rowid} is not there")
         key = {c: state[rowid][c] for c in pk}
-    key = _typed_row(table, key)
+    if set(key) != set(pk):
+        raise Unreadable(f"{name} is not named by its key")
     # Move the walk back past this statement.
     if state is not None:
+        if rowid is None and op != "insert":
+            rowid = next((r for r, row in state.items()
+                          if all(row.get(c) == key[c] for c in pk)), None)
+            if rowid is None:
+                raise Unreadable(f"{name} row {key} is not there")
         if op == "delete":
-            del state[rowid]
+            del state[rowid]  # type: ignore[arg-type]
         elif op == "insert":
-            state[rowid] = {c: raw.get(c) for c in state_columns(name)}
+            new_rowid = rowid if rowid is not None else -len(state) - 1
+            state[new_rowid] = {c: raw.get(c) for c in state_columns(name)}
         else:
-            state[rowid].update({c: v for c, v in raw.items() if c in state[rowid]})
+            state[rowid].update({c: v for c, v in raw.items()  # type: ignore[index]
+                                 if c in state[rowid]})  # type: ignore[index]
     if op == "delete":
+        parent = key.get("id")
         for child, column in CASCADES.get(name, ()):
-            if child in rows:
-                parent = raw.get("id", rowid)
+            if child in rows and parent is not None:
                 for r in [r for r, row in rows[child].items() if row.get(column) == parent]:
                     del rows[child][r]
-    return Entry(op, name, key, values)
+    return Entry(op, name, _typed_row(table, key), _typed_row(table, raw))
 
 
 def state_columns(name: str) -> Sequence[str]:

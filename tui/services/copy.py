@@ -12,8 +12,6 @@ from storage.db import Library
 from tui.services.report import Report
 
 
-
-
 class CopyProgress(Protocol):
     def start(self, total: int, label: str) -> None:
         """``total`` rows are about to be copied."""
