@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,41 @@ def test_notes_and_undo_steps_record_their_author(cli: CliRunnerFn, lib: Library
     assert "— alice" not in theirs
     shapes = cli("show", "vaswani2017attention", "--json").json()["notes"]
     assert [n["author"] for n in shapes] == [getpass.getuser(), "alice"]
+
+
+async def test_the_detail_pane_names_the_author_of_someone_elses_note(lib: Library,
+                                                                      sample: dict[str, int],
+                                                                      make_app: Any) -> None:
+    from storage import ops
+    from tests.support.app import screen_text, settle
+    from tui.widgets.detail import NoteCard
+    from tui.widgets.paper_list import PaperList
+
+    pid = sample["Mixtral of Experts"]
+    with lib.action("alice's note") as session:
+        ops.add_note(session, paper=ops.find_paper(session, ref=pid), body="experts, routed",
+                     author="alice")
+    with lib.action("my note") as session:
+        ops.add_note(session, paper=ops.find_paper(session, ref=pid), body="mine, unsigned",
+                     author=lib.user)
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        papers = app.main.query_one(PaperList)
+        papers.move_to(papers.ids.index(pid))
+        await settle(pilot)
+        heads = [str(card.query_one(".note-head").render()) for card in
+                 app.main.detail.query(NoteCard)]
+        assert len(heads) == 2
+        assert heads[0].endswith("— alice") and "—" not in heads[1]
+        assert "— alice" in screen_text(app)
+    lib.user = "alice"  # the same notes seen by alice: the other one is signed
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        papers = app.main.query_one(PaperList)
+        papers.move_to(papers.ids.index(pid))
+        await settle(pilot)
+        heads = [str(card.query_one(".note-head").render()) for card in
+                 app.main.detail.query(NoteCard)]
+        assert "—" not in heads[0] and heads[1].endswith(f"— {getpass.getuser()}")
