@@ -9,10 +9,11 @@ match the source's; anything else rolls the copy back.
 
 The checksum of a table is the sum (modulo 2**256) of the SHA-256 of each row, so it does not
 depend on the order rows come back in (PostgreSQL orders text keys by its collation, SQLite by
-bytes). A row is hashed as the JSON of its values by column name, after reading them through
-SQLAlchemy's types (dates, times, booleans, JSON documents as Python values), so the same row
-hashes the same whichever engine holds it. JSON documents keep their key order (a .bib entry's
-extra fields are exported in that order), so a store that reorders keys fails the check.
+bytes). A row is hashed as the ``repr`` of its values in column order, read through
+SQLAlchemy's types between engines (dates, times, booleans, JSON documents as Python values),
+so the same row hashes the same whichever engine holds it; between two SQLite files, as stored.
+JSON documents keep their key order (a .bib entry's extra fields are exported in that order), so
+a store that reorders keys fails the check.
 
 Only SQLAlchemy Core is used here; the engine-specific parts are few and named: SQLite's hidden
 ``rowid`` of the tables whose key is not an integer (the undo log names rows by it) is copied
@@ -145,9 +146,11 @@ class _Sum:
         self.rows = 0
 
     def add(self, names: Sequence[str], row: Sequence[Any]) -> None:
-        doc = json.dumps([[n, _norm(v)] for n, v in zip(names, row, strict=True)],
-                         ensure_ascii=False, separators=(",", ":"), default=str)
-        digest = hashlib.sha256(doc.encode("utf-8", "surrogatepass")).digest()
+        # The values in column order (``names``, the same on both sides), as Python writes
+        # them: repr is exact for text, numbers, dates, times and JSON documents (key order
+        # kept), and ASCII. A boolean counts as 0/1 (SQLite has no booleans of its own).
+        doc = repr(tuple(int(v) if v.__class__ is bool else v for v in row))
+        digest = hashlib.sha256(doc.encode("ascii", "backslashreplace")).digest()
         self.total = (self.total + int.from_bytes(digest, "big")) % (1 << 256)
         self.rows += 1
 
@@ -255,6 +258,12 @@ def _insert(target: Connection, table: Table, keys: Sequence[str], rows: list[di
             target_name: str, progress: Progress | None, *, raw: bool) -> None:
     if not rows:
         return
+    if target.dialect.name == "postgresql" and not raw:
+        _copy_in(target, table, keys, rows, target_name)
+        if progress is not None:
+            progress(len(rows))
+        rows.clear()
+        return
     statement = (lightweight_table(table.name, *(column(k) for k in keys)).insert() if raw
                  else table.insert())
     try:
@@ -266,6 +275,27 @@ def _insert(target: Connection, table: Table, keys: Sequence[str], rows: list[di
     if progress is not None:
         progress(len(rows))
     rows.clear()
+
+
+def _copy_in(target: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]],
+             target_name: str) -> None:
+    """PostgreSQL: the rows through ``COPY ... FROM STDIN`` on the transaction's connection (a
+    tenth of the time of one INSERT per row)."""
+    import psycopg
+    from psycopg.types.json import Json
+
+    conn = target.connection.driver_connection
+    assert isinstance(conn, psycopg.Connection)
+    names = ", ".join('"' + k.replace('"', '""') + '"' for k in keys)
+    try:
+        with conn.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as cp:
+            for row in rows:
+                cp.write_row([Json(v) if isinstance(v, dict | list) else v
+                              for v in (row[k] for k in keys)])
+    except psycopg.Error as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise LibraryError(f"cannot copy table {table.name} to {target_name}: {first}; "
+                           f"nothing was written") from error
 
 
 def _columns(source: Connection, src: Table, dst: Table, target_name: str) -> list[str]:
