@@ -49,7 +49,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
-from storage.backend import is_sqlite, pg_search
+from storage.backend import is_sqlite, pg_rebuild_index, pg_search
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
@@ -292,6 +292,8 @@ def sync_index(conn: Connection) -> int:
 def rebuild_index(session: Session) -> int:
     """Recompute the whole search index from the library, in the session's (write)
     transaction. Returns the number of papers indexed."""
+    if not is_sqlite(session):  # the engine's own index (storage.backend)
+        return pg_rebuild_index(session)
     db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
     triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                           "AND tbl_name = 'search_doc'").fetchall()
