@@ -516,8 +516,18 @@ def copy_to_file(source: Library, dest: Path, *, start: Callable[[int], None] | 
                 conn_in = session_in.connection()
                 if start is not None:
                     start(sum(count_rows(conn_in).values()))
-                result = copy_rows(conn_in, session_out.connection(), target_name=str(dest),
-                                   progress=progress)
+                conn_out = session_out.connection()
+                # The search index is rebuilt whole below: its triggers on the copied tables
+                # (which queue each changed paper) are left out while the rows go in.
+                triggers = conn_out.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+                    "'search\\_%' ESCAPE '\\' AND tbl_name NOT LIKE 'search\\_%' ESCAPE '\\'"
+                ).all()
+                for name, _sql in triggers:
+                    conn_out.exec_driver_sql(f'DROP TRIGGER "{name}"')
+                result = copy_rows(conn_in, conn_out, target_name=str(dest), progress=progress)
+                for _name, sql in triggers:
+                    conn_out.exec_driver_sql(sql)
                 result.indexed = rebuild_index(session_out)
         finally:
             target.close()
