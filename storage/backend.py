@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, exists, false, func, not_, or_, true
 from sqlmodel import Session, col, select
 
+from storage.migrations import V2_LETTERS
 from storage.models import FeedEntry, Note, Paper, PaperAuthor, PaperTag, Tag
 
 if TYPE_CHECKING:
@@ -94,14 +95,25 @@ def _accents() -> tuple[str, str]:
         if ch.lower() == ch and base != ch and base.isascii() and base.isalpha():
             accented.append(ch)
             plain.append(base.lower())
+    for old, new in V2_LETTERS:  # letters Unicode does not decompose (ø, ł, ...): as indexed
+        if old.lower() == old and len(new) == 1 and old not in accented:
+            accented.append(old)
+            plain.append(new)
     return "".join(accented), "".join(plain)
+
+
+# ... and those that become two letters (ß -> ss), which translate() cannot do.
+_LONGER = tuple((old, new) for old, new in V2_LETTERS if old.lower() == old and len(new) > 1)
 
 
 _ACCENTED, _PLAIN = _accents()
 
 
 def _has(column: Any, word: str) -> Any:
-    folded = func.translate(func.lower(column).collate("C"), _ACCENTED, _PLAIN)
+    # lower() by ICU's rules (the nocase collation): the columns' own "C" lowers ASCII only.
+    folded = func.translate(func.lower(column.collate("nocase")).collate("C"), _ACCENTED, _PLAIN)
+    for old, new in _LONGER:
+        folded = func.replace(folded, old, new)
     return folded.like(_like(word.lower()), escape="\\")
 
 
@@ -191,6 +203,13 @@ def pg_search(session: Session, *, query: str, limit: int | None, include_dismis
                       ["title"] if in_title and titles else [])
             for paper, in_title in session.exec(stmt)]
     return SearchResult(hits, relaxed=False, tried_relaxed=False)
+
+
+def pg_sync_index(conn: Connection) -> int:
+    """The hook :class:`storage.pg.PgLibrary` calls before every write commits, as
+    :func:`storage.search.sync_index` on SQLite: bring the search index up to date with what
+    this transaction changed. The portable search has no index: nothing to do (0 papers)."""
+    return 0
 
 
 def pg_rebuild_index(session: Session) -> int:

@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from reader.errors import BadInput
 from storage import pg_schema
+from storage.backend import pg_sync_index
 from storage.db import _TOO_BIG, UNDO_KEEP, Library, _bad_text, login_name, utcnow
 from storage.errors import LibraryError
 
@@ -203,6 +204,7 @@ class PgLibrary(Library):
             session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
             yield session
             session.flush()
+            pg_sync_index(session.connection())
 
     @contextmanager
     def action(self, description: str) -> Iterator[Session]:
@@ -219,6 +221,7 @@ class PgLibrary(Library):
                                  (str(action_id),))
             yield session
             session.flush()
+            pg_sync_index(conn)  # the search index follows (as SQLite's sync_index here)
             conn.exec_driver_sql("SELECT set_config('papershelf.undo_action', '', true)")
             conn.exec_driver_sql("UPDATE undo_action SET open = FALSE WHERE id = ?", (action_id,))
             # An action that wrote nothing is not worth an undo step.

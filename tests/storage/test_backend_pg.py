@@ -131,6 +131,7 @@ def test_db_path_never_prints_a_password(cli: CliRunnerFn) -> None:
 # ---------------------------------------------------------------- writing
 
 
+@pytest.mark.slow  # real processes
 def test_writers_queue_and_no_write_is_lost(pg_url: str, tmp_path: Path) -> None:
     """Three processes import at once into one fresh database: it is set up once, and every
     entry arrives once, with a key of its own (the writers take turns, as on SQLite)."""
@@ -208,6 +209,7 @@ def test_the_views_the_app_reads(pg_url: str, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- SQLite users pay nothing
 
 
+@pytest.mark.slow  # real processes
 def test_sqlite_commands_never_load_psycopg(tmp_path: Path) -> None:
     probe = ("import atexit, sys, runpy\n"
              "atexit.register(lambda: sys.__stderr__.write('\\nMODULES ' + ' '.join(sys.modules)))\n"
@@ -338,3 +340,36 @@ def test_credentials_and_address_from_libpq_service_file(cli: CliRunnerFn, pg_ur
     assert listed.code == 0, listed.err
     assert sorted(p["key"] for p in listed.json()) == ["svc0", "svc1"]
     assert sql(pg_url, "SELECT count(*) FROM paper") == [(2,)]
+
+
+ORDERED = """@inproceedings{zeta2020,
+  title = {Zeta Paper},
+  author = {Zed, Zoe},
+  booktitle = {Conf},
+  year = {2020},
+  zzz = {last field},
+  pages = {1--2},
+  aaa = {first alpha},
+  publisher = {ACM},
+  month = jun,
+  editor = {Ed, Itor}
+}
+"""
+
+
+def test_an_entrys_fields_keep_their_order_as_on_sqlite(cli: CliRunnerFn, tmp_path: Path) -> None:
+    """JSON columns keep their text (an imported entry's fields in the file's order), through
+    an edit and its undo too: the export is the one an SQLite library writes."""
+    source = tmp_path / "in.bib"
+    source.write_text(ORDERED)
+    exports = {}
+    for name, extra in (("sqlite", ["--db", str(tmp_path / "lib.db")]), ("pg", [])):
+        assert cli("import", str(source), *extra, db=not extra).code == 0
+        assert cli("edit", "zeta2020", "--set", "publisher=IEEE", *extra, db=not extra).code == 0
+        assert cli("undo", *extra, db=not extra).code == 0
+        out = tmp_path / f"{name}.bib"
+        assert cli("export", "--all", "-o", str(out), *extra, db=not extra).code == 0
+        exports[name] = out.read_text()
+    assert exports["pg"] == exports["sqlite"]
+    fields = [line.split("=")[0].strip() for line in exports["pg"].splitlines()[1:-1]]
+    assert fields.index("zzz") < fields.index("aaa") < fields.index("publisher")
