@@ -1,6 +1,6 @@
 """The undo log across engines: each engine's undo triggers write the statements that restore a
 row in its own SQL (SQLite: by ``rowid``, values as ``quote()`` writes them; PostgreSQL: by
-primary key, values through ``jsonb_populate_record``; see :mod:`storage.migrations` and
+primary key, values through ``json_populate_record``; see :mod:`storage.migrations` and
 :mod:`storage.pg_schema`). A copy from one engine to the other rewrites every logged statement
 for the target, so that ``papershelf undo`` goes on undoing there, step for step.
 
@@ -242,9 +242,10 @@ def _pg_conditions(sql: str, i: int, prefix: str = "") -> dict[str, Any]:
 
 
 _PG_DELETE = re.compile(r"DELETE FROM " + _PG_IDENT + " WHERE ")
-_PG_INSERT = re.compile(r"INSERT INTO " + _PG_IDENT + r" SELECT \* FROM jsonb_populate_record"
+# (json_populate_record; jsonb_ in logs written before the JSON columns were json.)
+_PG_INSERT = re.compile(r"INSERT INTO " + _PG_IDENT + r" SELECT \* FROM jsonb?_populate_record"
                         r"\(NULL::" + _PG_IDENT + ", ")
-_PG_UPDATE = re.compile(r"UPDATE " + _PG_IDENT + r" SET (.*?) FROM jsonb_populate_record\(NULL::"
+_PG_UPDATE = re.compile(r"UPDATE " + _PG_IDENT + r" SET (.*?) FROM jsonb?_populate_record\(NULL::"
                         + _PG_IDENT + ", ")
 
 
@@ -339,11 +340,11 @@ def render_pg(entry: Entry) -> str:
         return f"DELETE FROM {t} WHERE {where}"
     doc = _quote_text(_pg_json(entry.values))
     if entry.op == "insert":
-        return f"INSERT INTO {t} SELECT * FROM jsonb_populate_record(NULL::{t}, {doc})"
+        return f"INSERT INTO {t} SELECT * FROM json_populate_record(NULL::{t}, {doc})"
     sets = ", ".join(f'"{c}" = r."{c}"' for c in entry.values)
     where = " AND ".join(f'{t}."{k}" = {_quote_text(_pg_key_text(v))}'
                          for k, v in entry.key.items())
-    return f"UPDATE {t} SET {sets} FROM jsonb_populate_record(NULL::{t}, {doc}) r WHERE {where}"
+    return f"UPDATE {t} SET {sets} FROM json_populate_record(NULL::{t}, {doc}) r WHERE {where}"
 
 
 # ---------------------------------------------------------------- walking a log
