@@ -313,11 +313,13 @@ def _columns(source: Connection, src: Table, dst: Table, target_name: str) -> li
 
 
 def copy_rows(source: Connection, target: Connection, *, target_name: str,
-              progress: Progress | None = None) -> CopyResult:
+              progress: Progress | None = None,
+              phase: Callable[[str], None] | None = None) -> CopyResult:
     """Copy every table of ``source`` into ``target`` (both inside their transactions; the
     caller commits ``target``). Refuses a target that is not empty, and a source column the
     target has no place for (unless it is empty everywhere). Verifies what it wrote before
-    returning; raises :class:`LibraryError` on any difference (the caller rolls back)."""
+    returning; raises :class:`LibraryError` on any difference (the caller rolls back).
+    ``progress`` counts each row twice: once written, once read back and checked."""
     names = library_tables(source)
     target_names = set(library_tables(target))
     missing = [n for n in names if n not in target_names]
@@ -360,6 +362,8 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
                 continue
             summed.add(keys, row)
             if name == META and row[cols.index("name")] in own:
+                if progress is not None:
+                    progress(1)
                 continue  # the target's own bookkeeping (written when it was made) stays
             if check_nul:
                 _check_text(name, cols, row)
@@ -371,11 +375,15 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
     if not _is_sqlite(target):
         _advance_sequences(target, dst_tables)
     # Verify: the target's rows, read back inside the same transaction, against the source's.
+    if phase is not None:
+        phase("verifying")
     result = CopyResult()
     for name in names:
         cols, rowid = plan[name]
         want = expected[name]
         if name == META:
+            if progress is not None:
+                progress(want.rows)
             there = {r[0] for r in target.execute(select(dst_tables[name].c.name))}
             lost = [r[0] for r in source.execute(select(src_tables[name].c.name))
                     if r[0] not in there and r[0] not in ENGINE_META]
@@ -386,6 +394,10 @@ def copy_rows(source: Connection, target: Connection, *, target_name: str,
             there_sum = _Sum()
             for back in _stream(target, dst_tables[name], cols, rowid, raw=raw):
                 there_sum.add([*cols, ROWID] if rowid else cols, back)
+                if progress is not None and there_sum.rows % CHUNK == 0:
+                    progress(CHUNK)
+            if progress is not None:
+                progress(there_sum.rows % CHUNK)
             if (there_sum.rows, there_sum.hex) != (want.rows, want.hex):
                 where = ("" if there_sum.rows != want.rows else
                          _first_difference(source, target, src_tables[name], dst_tables[name],
@@ -489,7 +501,8 @@ def _finish_file(tmp: Path, dest: Path) -> None:
 
 
 def copy_to_file(source: Library, dest: Path, *, start: Callable[[int], None] | None = None,
-                 progress: Progress | None = None) -> CopyResult:
+                 progress: Progress | None = None,
+                 phase: Callable[[str], None] | None = None) -> CopyResult:
     """Copy ``source`` into the SQLite library at ``dest``: a new file (written under a
     temporary name beside it and renamed when complete and verified) or an existing library
     with no rows (written in one transaction)."""
@@ -515,7 +528,7 @@ def copy_to_file(source: Library, dest: Path, *, start: Callable[[int], None] | 
             with source.read() as session_in, target.write() as session_out:
                 conn_in = session_in.connection()
                 if start is not None:
-                    start(sum(count_rows(conn_in).values()))
+                    start(2 * sum(count_rows(conn_in).values()))
                 conn_out = session_out.connection()
                 # The search index is rebuilt whole below: its triggers on the copied tables
                 # (which queue each changed paper) are left out while the rows go in.
@@ -525,9 +538,12 @@ def copy_to_file(source: Library, dest: Path, *, start: Callable[[int], None] | 
                 ).all()
                 for name, _sql in triggers:
                     conn_out.exec_driver_sql(f'DROP TRIGGER "{name}"')
-                result = copy_rows(conn_in, conn_out, target_name=str(dest), progress=progress)
+                result = copy_rows(conn_in, conn_out, target_name=str(dest), progress=progress,
+                                   phase=phase)
                 for _name, sql in triggers:
                     conn_out.exec_driver_sql(sql)
+                if phase is not None:
+                    phase("rebuilding the search index")
                 result.indexed = rebuild_index(session_out)
         finally:
             target.close()
@@ -573,7 +589,8 @@ def open_url(url: str) -> Library:
 
 
 def copy_to_url(source: Library, url: str, *, start: Callable[[int], None] | None = None,
-                progress: Progress | None = None) -> CopyResult:
+                progress: Progress | None = None,
+                phase: Callable[[str], None] | None = None) -> CopyResult:
     """Copy ``source`` into the PostgreSQL database at ``url``: an empty database gets the
     library's tables first (committed on their own: an interrupted copy leaves them empty,
     never half filled); the rows go in one transaction, verified before it commits. The
@@ -588,9 +605,11 @@ def copy_to_url(source: Library, url: str, *, start: Callable[[int], None] | Non
         with source.read() as session_in, target.write() as session_out:
             conn_in = session_in.connection()
             if start is not None:
-                start(sum(count_rows(conn_in).values()))
+                start(2 * sum(count_rows(conn_in).values()))
             result = copy_rows(conn_in, session_out.connection(), target_name=where,
-                               progress=progress)
+                               progress=progress, phase=phase)
+            if phase is not None:
+                phase("committing (the server indexes the papers)")
             result.indexed = -1  # the server indexes at commit
     finally:
         target.close()

@@ -17,7 +17,10 @@ class CopyProgress(Protocol):
         """``total`` rows are about to be copied."""
 
     def advance(self, steps: int = 1) -> None:
-        """``steps`` more rows were written."""
+        """``steps`` more rows were written (or read back and checked)."""
+
+    def working_on(self, description: str) -> None:
+        """What the copy does now ("verifying")."""
 
     def close(self) -> None:
         """The copy is over (done or not)."""
@@ -28,6 +31,9 @@ class NoProgress:
         pass
 
     def advance(self, steps: int = 1) -> None:
+        pass
+
+    def working_on(self, description: str) -> None:
         pass
 
     def close(self) -> None:
@@ -83,8 +89,10 @@ def _copy(source: Library, target: str, bar: CopyProgress) -> CopyResult:
     if is_url(target):
         from storage.copy import copy_to_url
 
-        return copy_to_url(source, target, start=start, progress=bar.advance)
-    return copy_to_file(source, Path(target), start=start, progress=bar.advance)
+        return copy_to_url(source, target, start=start, progress=bar.advance,
+                           phase=bar.working_on)
+    return copy_to_file(source, Path(target), start=start, progress=bar.advance,
+                        phase=bar.working_on)
 
 
 def open_source(spec: str) -> Library:
