@@ -283,6 +283,40 @@ def test_round_trip_through_postgresql(cli: CliRunnerFn, source: Path, tmp_path:
     assert paper_ids(back) == []
 
 
+def test_a_copy_to_postgresql_killed_anywhere_writes_no_row(source: Path, pg_server: Any
+                                                            ) -> None:
+    """SIGKILL at steps spread over the copy to a server: the database then holds no paper or
+    all of them (the server rolls back the open transaction of a dead client)."""
+    import psycopg
+
+    from tests.reliability.harness import trace_steps
+
+    papers = len(paper_ids(source))
+    # The steps of the copy (the crash hook counts the source's SQL statements): kill before
+    # each of the reads that feed the inserts, before the reads of the check, before the commit.
+    traced = pg_server.new_database()
+    _result, steps = trace_steps(source, "db", "copy", "--to", traced)
+    pg_server.drop_database(traced)
+    first = next(i for i, sql in enumerate(steps, 1) if sql.startswith("SELECT paper."))
+    points = [first - 20, first, first + 1, first + 4, first + 8, len(steps) - 1, 10**6]
+    seen = set()
+    for step in points:
+        url = pg_server.new_database()
+        try:
+            result = run(source, "db", "copy", "--to", url, crash_after=step)
+            with psycopg.connect(url) as pg:
+                exists = pg.execute("SELECT to_regclass('paper')").fetchone()
+                count = pg.execute("SELECT count(*) FROM paper").fetchone()[0] if exists and \
+                    exists[0] else 0
+            assert count in (0, papers), (step, count)
+            # (A kill after the server committed leaves the whole copy, unannounced.)
+            assert result.code != 0 or count == papers, (step, result.err)
+            seen.add(count)
+        finally:
+            pg_server.drop_database(url)
+    assert seen == {0, papers}
+
+
 def test_undo_works_on_postgresql_after_the_copy(cli: CliRunnerFn, source: Path, tmp_path: Path,
                                                  pg_url: str) -> None:
     assert cli("db", "copy", "--to", pg_url).code == 0
