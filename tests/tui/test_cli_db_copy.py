@@ -225,9 +225,18 @@ def test_bad_targets_and_sources_are_one_line(cli: CliRunnerFn, source: Path, tm
 def test_a_copy_killed_anywhere_leaves_no_half_library(source: Path, tmp_path: Path) -> None:
     """SIGKILL at steps spread over the whole copy (tests/reliability's crash hook): the target
     is either absent or the whole verified copy, never part of one."""
+    from tests.reliability.harness import trace_steps
+
     whole = dump(source, exact=True)
+    _result, steps = trace_steps(source, "db", "copy", "--to", str(tmp_path / "traced.db"))
+    inserts = [i for i, sql in enumerate(steps, 1) if sql.startswith("INSERT INTO")]
+    commits = [i for i, sql in enumerate(steps, 1) if sql == "COMMIT"]
+    assert len(inserts) > 10 and commits
+    # Before the copy, amid its inserts, around each commit, at the end.
+    points = [5, inserts[0], inserts[len(inserts) // 2], inserts[-1], *commits,
+              *(c + 1 for c in commits), len(steps), 10**6]
     outcomes = set()
-    for n, step in enumerate((3, 12, 25, 40, 60, 90, 10**6)):
+    for n, step in enumerate(points):
         target = tmp_path / f"t{n}.db"
         result = run(source, "db", "copy", "--to", str(target), crash_after=step)
         if target.exists():
