@@ -7,6 +7,7 @@ while one writes.
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import signal
@@ -81,6 +82,14 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path | str:
     if url:
         return url
     return default_db_path()
+
+
+def login_name() -> str:
+    """The name of the account papershelf runs under (the default of ``papershelf whoami``)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid, no LOGNAME/USER: a container
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 def utcnow() -> datetime:
@@ -322,6 +331,9 @@ class Library:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Who the changes are recorded as (notes' and undo steps' author): the login name
+        # unless the command line says otherwise (``--user``, ``[user] name``).
+        self.user = login_name()
         self._reader = _make_engine(path, begin="BEGIN")
         self._writer = _make_engine(path, begin="BEGIN IMMEDIATE")
 
@@ -355,8 +367,8 @@ class Library:
                 session.begin():
             conn = session.connection()
             conn.exec_driver_sql(
-                "INSERT INTO undo_action (description, created, open) VALUES (?, ?, 1)",
-                (description, utcnow().isoformat(sep=" ")),
+                "INSERT INTO undo_action (description, created, open, author) VALUES (?, ?, 1, ?)",
+                (description, utcnow().isoformat(sep=" "), self.user),
             )
             yield session
             session.flush()

@@ -26,6 +26,7 @@ class NoteDetail:
     quote: str | None
     created: datetime
     updated: datetime
+    author: str | None = None  # who wrote it; None: before authors were recorded
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def paper_details(session: Session, *, paper_ids: Sequence[int]) -> list[PaperDe
                              .order_by(col(Note.created), col(Note.id))):
         notes.setdefault(note.paper_id, []).append(NoteDetail(
             id=note.id or 0, body=note.body, quote=note.quote, created=note.created,
-            updated=note.updated))
+            updated=note.updated, author=note.author))
     out = []
     for pid in paper_ids:
         paper = papers.get(int(pid))

@@ -345,10 +345,20 @@ def _v5(conn: sqlite3.Connection) -> None:
         "BEGIN UPDATE paper SET key_case_twin = NULL WHERE id = new.id; END")
 
 
+# ---------------------------------------------------------------- v6: who wrote it
+# A library may be shared (PostgreSQL, issue 16): each note records who wrote it and each undo
+# step who made it (``papershelf whoami``; ``--user`` or ``[user] name`` in config.toml, else the
+# login name). Rows written before are NULL: written by the library's one user, shown as
+# nobody's in particular. A note keeps its author when someone else edits it.
+def _v6(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE note ADD COLUMN author TEXT")
+    conn.execute("ALTER TABLE undo_action ADD COLUMN author TEXT")
+
+
 # MIGRATIONS[i] brings a database from version i to version i + 1. Each new step has its
 # PostgreSQL counterpart under the same number in storage/pg_schema.py (STEPS); a test checks
 # that both reach the same version.
-MIGRATIONS: list[Step] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Step] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def latest_version() -> int:

@@ -96,6 +96,7 @@ class Note(SQLModel, table=True):
     quote: str | None = None
     created: NaiveDatetime
     updated: NaiveDatetime
+    author: str | None = None  # who wrote it (schema 6); None: before authors were recorded
 
 
 class FeedEntry(SQLModel, table=True):
@@ -131,6 +132,7 @@ class UndoAction(SQLModel, table=True):
     description: str
     created: NaiveDatetime
     open: bool = False
+    author: str | None = None  # who made the change (schema 6)
 
 
 class UndoEntry(SQLModel, table=True):

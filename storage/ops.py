@@ -986,11 +986,13 @@ def rename_tag(session: Session, *, old: str, new: str) -> int:
     return len(session.exec(select(PaperTag.paper_id).where(PaperTag.tag_id == final.id)).all())
 
 
-def add_note(session: Session, *, paper: Paper, body: str, quote: str | None = None) -> Note:
+def add_note(session: Session, *, paper: Paper, body: str, quote: str | None = None,
+             author: str | None = None) -> Note:
     if not body.strip() and not (quote and quote.strip()):
         raise BadInput("a note needs some text")
     now = utcnow()
-    note = Note(paper_id=_id(paper), body=body, quote=quote or None, created=now, updated=now)
+    note = Note(paper_id=_id(paper), body=body, quote=quote or None, created=now, updated=now,
+                author=author)
     session.add(note)
     session.flush()
     _touch(session, paper)
@@ -1186,7 +1188,8 @@ def paper_dict(session: Session, *, paper: Paper) -> dict[str, Any]:
         elif name == "notes":
             value = [{"id": n.id, "body": n.body, "quote": n.quote,
                       "created": n.created.isoformat(timespec="seconds") + "Z",
-                      "updated": n.updated.isoformat(timespec="seconds") + "Z"} for n in value]
+                      "updated": n.updated.isoformat(timespec="seconds") + "Z",
+                      "author": n.author} for n in value]
         elif isinstance(value, list):
             value = list(value)
         data[name] = value

@@ -31,7 +31,7 @@ from sqlmodel import Session
 from reader.errors import BadInput
 from storage import pg_schema
 from storage.backend import pg_sync_index
-from storage.db import _TOO_BIG, UNDO_KEEP, Library, _bad_text, utcnow
+from storage.db import _TOO_BIG, UNDO_KEEP, Library, _bad_text, login_name, utcnow
 from storage.errors import LibraryError
 
 WRITE_LOCK = 0x50535046  # pg_advisory_xact_lock key: one writer at a time ("PSPF")
@@ -172,6 +172,7 @@ class PgLibrary(Library):
 
     def __init__(self, url: str) -> None:  # (Library's file setup does not apply)
         self.url = url
+        self.user = login_name()  # who changes are recorded as (see storage.db.Library)
         self._where = shown_url(url)
         self._reader = self._writer = _make_engine(url)
 
@@ -213,8 +214,9 @@ class PgLibrary(Library):
             conn = session.connection()
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
             action_id = conn.exec_driver_sql(
-                "INSERT INTO undo_action (description, created, open) VALUES (?, ?, TRUE) "
-                "RETURNING id", (description, utcnow())).scalar_one()
+                "INSERT INTO undo_action (description, created, open, author) "
+                "VALUES (?, ?, TRUE, ?) RETURNING id", (description, utcnow(), self.user)
+            ).scalar_one()
             conn.exec_driver_sql("SELECT set_config('papershelf.undo_action', ?, true)",
                                  (str(action_id),))
             yield session

@@ -234,10 +234,16 @@ def _base(conn: Any) -> None:
     conn.execute("INSERT INTO meta (name, value) VALUES ('application', 'papershelf')")
 
 
+def _v6(conn: Any) -> None:
+    """Schema 6 (see storage.migrations): who wrote each note, who made each undo step."""
+    conn.execute("ALTER TABLE note ADD COLUMN author TEXT")
+    conn.execute("ALTER TABLE undo_action ADD COLUMN author TEXT")
+
+
 # Each entry: (the version it reaches, the step). A fresh database runs the first, then the
 # rest; a database at version N runs the steps above N.
 Step = Callable[[Any], None]
-STEPS: list[tuple[int, Step]] = [(5, _base)]
+STEPS: list[tuple[int, Step]] = [(5, _base), (6, _v6)]
 
 
 def latest_version() -> int:

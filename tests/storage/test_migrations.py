@@ -39,7 +39,8 @@ def snapshot(path: Path, tables: list[str] | None = None,
 # Columns later schema steps add to tables of schema 1. The fixture's papershelf of schema 1 is
 # today's code, whose models know them: they exist while it fills the library, then go.
 LATER_COLUMNS = {"paper": ("user_fields JSON NOT NULL DEFAULT '[]'",
-                           "source_values JSON NOT NULL DEFAULT '{}'")}
+                           "source_values JSON NOT NULL DEFAULT '{}'"),
+                 "note": ("author TEXT",), "undo_action": ("author TEXT",)}
 
 
 def _later_columns(path: Path, add: bool) -> None:

@@ -60,7 +60,7 @@ def test_json_paper_shape_is_the_documented_one(shelf: CliRunnerFn) -> None:
                   "status", "starred", "rating", "tags", "notes", "upvotes", "added"):
         assert field in paper, field
     note = paper["notes"][0]
-    assert set(note) == {"id", "body", "quote", "created", "updated"}
+    assert set(note) == {"id", "body", "quote", "created", "updated", "author"}
     assert (note["body"], note["quote"]) == ("rank 8 is enough", "low-rank")
     assert paper["added"].endswith("Z")
 

@@ -16,7 +16,7 @@ from tui.cli.common import DB_HELP, err
 # tests/tui/test_cli_startup.py checks this table against the commands themselves.
 COMMANDS: dict[str, tuple[str, str]] = {
     'add': ('library', 'Add papers by arXiv id or URL, DOI or Hugging Face paper URL, or one by hand with --title (a paper already in the library is updated, not duplicated).'),
-    'db': ('library', 'The library file: path, backup FILE, check, migrate.'),
+    'db': ('library', 'The library file: path, backup FILE, check, migrate, copy --to TARGET.'),
     'duplicates': ('dupes', 'List papers that may be one work (same title or DOI) and why they were kept apart.'),
     'edit': ('edit', "Edit a paper's fields (title, authors, year, venue, entry type, DOI, ...)."),
     'export': ('bibtex', 'Export papers as BibTeX: by citation key or id, --tag, --status, --query or --all.'),
@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'tags': ('library', 'Every tag with its number of papers; `tags rename A B`, `tags merge A B`.'),
     'undo': ('library', 'Revert the last change, whatever command made it; repeat to go further back.'),
     'unstar': ('library', 'Remove the star from papers.'),
+    'whoami': ('library', 'Print the name your changes (notes, undo steps) are recorded as.'),
 }
 
 
@@ -73,9 +74,12 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", default=None, metavar="PATH|URL", help=DB_HELP)
+@click.option("--user", default=None, metavar="NAME",
+              help="Who your changes are recorded as (default: [user] name in config.toml, "
+                   "then your login name; see `papershelf whoami`).")
 @click.version_option(__version__, prog_name="papershelf")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     """papershelf: your reading list of research papers, in the terminal.
 
     Run it alone to open the app; every action is also a subcommand below.
@@ -83,9 +87,11 @@ def cli(ctx: click.Context, db: str | None) -> None:
     if ctx.invoked_subcommand is None:
         from storage.db import open_library, resolve_db_path
         from tui.app import run_app
+        from tui.services.whoami import current_user
 
         lib = open_library(resolve_db_path(db))
         try:
+            lib.user = current_user(user).name
             run_app(lib)
         finally:
             lib.close()

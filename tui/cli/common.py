@@ -34,9 +34,12 @@ def pass_library(func: F) -> F:
     @functools.wraps(func)
     def wrapper(ctx: click.Context, /, *args: Any, db_here: str | None = None, **kwargs: Any) -> Any:
         from storage.db import open_library, resolve_db_path
+        from tui.services.whoami import current_user
 
+        user = current_user(ctx.find_root().params.get("user")).name
         lib = open_library(resolve_db_path(db_path_from(ctx, db_here)))
         ctx.call_on_close(lib.close)
+        lib.user = user
         return ctx.invoke(func, lib, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -78,8 +78,11 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def show_text(data: dict[str, Any]) -> str:
-    """The text ``show`` prints for a paper's JSON (``paper_dict`` plus ``fields.detail``)."""
+def show_text(data: dict[str, Any], *, user: str | None = None) -> str:
+    """The text ``show`` prints for a paper's JSON (``paper_dict`` plus ``fields.detail``); a
+    note written by someone other than ``user`` says who ("— alice")."""
+    from tui.services.whoami import by_someone_else
+
     lines = [data["title"], ""]
     mine = set(data.get("user_fields", []))
     disagree = data.get("source_values", {})
@@ -138,7 +141,8 @@ def show_text(data: dict[str, Any]) -> str:
     if data["ai_summary"]:
         lines += ["", "AI summary", data["ai_summary"]]
     for n in data["notes"]:
-        lines += ["", f"Note {n['id']} ({n['updated']})"]
+        by = by_someone_else(n.get("author"), user) if user is not None else None
+        lines += ["", f"Note {n['id']} ({n['updated']})" + (f" — {by}" if by else "")]
         if n["quote"]:
             lines += ["> " + q for q in n["quote"].splitlines()]
         lines.append(n["body"])

@@ -24,7 +24,7 @@ STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
 
 def register(cli: click.Group) -> None:
     for command in (add, list_cmd, show, tag, note, status, star, unstar, rate, key, tags, rm,
-                    undo, db):
+                    undo, db, whoami):
         cli.add_command(command)
 
 
@@ -120,7 +120,7 @@ def show(lib: Library, ref: str, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    say(show_text(data))
+    say(show_text(data, user=lib.user))
 
 
 class WordsCommand(click.Command):
@@ -333,7 +333,7 @@ def undo(lib: Library, show_list: bool) -> int:
 
 @click.group()
 def db() -> None:
-    """The library file: path, backup FILE, check, migrate."""
+    """The library file: path, backup FILE, check, migrate, copy --to TARGET."""
 
 
 @db.command("path")
@@ -392,3 +392,48 @@ def db_check(lib: Library, full: bool) -> None:
 def db_migrate(lib: Library) -> None:
     """Upgrade the library to this version's schema (done on open; this says so)."""
     say(f"{lib.where}: at schema {lib.schema_version}, the latest")
+
+
+@db.command("copy")
+@click.option("--to", "target", required=True, metavar="TARGET",
+              help="A new library file, or an empty PostgreSQL database (postgresql://...).")
+@click.option("--from", "source", metavar="SOURCE",
+              help="The library to copy (a file or a postgresql:// URL; default: the current "
+                   "library).")
+@click.option("--db", "db_here", default=None, metavar="PATH", help="Library file.")
+@click.pass_context
+def db_copy(ctx: click.Context, target: str, source: str | None, db_here: str | None) -> int:
+    """Copy the library, row for row with its ids, to TARGET, and verify the copy.
+
+    \b
+    papershelf db copy --to postgresql://lab-db/papers
+    papershelf db copy --from postgresql://lab-db/papers --to laptop.db
+
+    TARGET must be new or empty: a library is never merged into or replaced. The copy is
+    written in one transaction (a new file under a temporary name, renamed when done), then
+    every table's row count and checksum are compared with the source's. The search index is
+    rebuilt on the target.
+    """
+    from storage.db import resolve_db_path
+    from tui.cli.common import db_path_from
+    from tui.cli.progress import Progress
+    from tui.services.copy import copy_library, open_source
+
+    spec = source or str(resolve_db_path(db_path_from(ctx, db_here)))
+    lib = open_source(spec)
+    try:
+        return show_result(copy_library(lib, target, source_name=spec, progress=Progress()))
+    finally:
+        lib.close()
+
+
+@click.command()
+@click.pass_context
+def whoami(ctx: click.Context) -> None:
+    """Print the name your changes (notes, undo steps) are recorded as.
+
+    It is --user NAME if given, else [user] name in config.toml, else your login name.
+    """
+    from tui.services.whoami import current_user
+
+    say(current_user(ctx.find_root().params.get("user")).name)

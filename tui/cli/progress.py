@@ -46,9 +46,9 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, description=description)
 
-    def advance(self) -> None:
+    def advance(self, steps: int = 1) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, advance=1)
+            self._bar.update(self._task, advance=steps)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -205,7 +205,7 @@ def add_note(lib: Library, ref: Ref, body: str, quote: str | None = None) -> Edi
     description = f"note on {paper.key}"
     with lib.action(description) as session:
         note = ops.add_note(session, paper=ops.find_paper(session, ref=paper.id), body=body,
-                            quote=quote)
+                            quote=quote, author=lib.user)
         note_id = note.id
     return EditReport(description, "Note saved", [f"added note {note_id} to {paper.key}"],
                       [paper], 1, note_id=note_id)

@@ -22,7 +22,7 @@ def iso(value: date | datetime | None) -> str | None:
 
 def note_json(note: NoteDetail) -> dict[str, Any]:
     return {"id": note.id, "body": note.body, "quote": note.quote,
-            "created": iso(note.created), "updated": iso(note.updated)}
+            "created": iso(note.created), "updated": iso(note.updated), "author": note.author}
 
 
 def paper_json(paper: PaperDetail) -> dict[str, Any]:

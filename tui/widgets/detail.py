@@ -61,7 +61,11 @@ class NoteCard(Vertical, can_focus=True):
         stamp = str(self.note.get("updated") or "").replace("T", " ").rstrip("Z")[:16]
         from textual.widgets import Markdown  # only when there is a note to show
 
-        yield Static(Text(f"Note {self.note['id']} · {stamp}"), classes="note-head")
+        # A note someone else wrote says who (a shared library); yours and older ones do not.
+        author = self.note.get("author")
+        you = getattr(getattr(self.app, "lib", None), "user", None)
+        by = f" — {author}" if author and author != you else ""
+        yield Static(Text(f"Note {self.note['id']} · {stamp}{by}"), classes="note-head")
         yield Markdown(note_markdown(self.note))
 
     def action_edit(self) -> None:
@@ -191,8 +195,9 @@ class DetailPane(VerticalScroll):
     async def _show_notes(self, notes: list[dict[str, Any]]) -> None:
         box = self.query_one("#detail-notes", Vertical)
         shown = [(card.note["id"], card.note.get("updated"), card.note.get("body"),
-                  card.note.get("quote")) for card in box.query(NoteCard)]
-        wanted = [(n["id"], n.get("updated"), n.get("body"), n.get("quote")) for n in notes]
+                  card.note.get("quote"), card.note.get("author")) for card in box.query(NoteCard)]
+        wanted = [(n["id"], n.get("updated"), n.get("body"), n.get("quote"), n.get("author"))
+                  for n in notes]
         if shown == wanted:
             return
         focused = self.app.focused.id if isinstance(self.app.focused, NoteCard) else None

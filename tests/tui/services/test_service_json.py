@@ -72,5 +72,5 @@ def test_the_shapes_match_the_docs_and_the_old_dict(lib: Library) -> None:
     tagged = next(s for s in shapes if s["tags"])
     assert tagged["tags"] == ["a", "b"]
     noted = next(s for s in shapes if s["notes"])
-    assert set(noted["notes"][0]) == {"id", "body", "quote", "created", "updated"}
+    assert set(noted["notes"][0]) == {"id", "body", "quote", "created", "updated", "author"}
     assert noted["notes"][0]["created"].endswith("Z") and shapes[0]["added"].endswith("Z")
