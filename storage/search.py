@@ -41,7 +41,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -244,6 +244,10 @@ def index_problems(db: sqlite3.Connection, *, thorough: bool = False,
     without a paper), FTS5's own integrity check of both indexes, and with ``thorough`` rows
     whose text differs from the library's (that recomputes every paper's folded text: seconds
     on a big library)."""
+    if not isinstance(db, sqlite3.Connection):  # PostgreSQL (a psycopg connection)
+        from storage import search_pg
+
+        return search_pg.index_problems(db, thorough=thorough)
     problems = []
     missing = db.execute("SELECT count(*) FROM paper p WHERE NOT EXISTS "
                          "(SELECT 1 FROM search_doc d WHERE d.id = p.id)").fetchone()[0]
@@ -276,7 +280,10 @@ _DOC_COLUMNS = "title, authors, tags, abstract, notes, ids"
 def sync_index(conn: Connection) -> int:
     """Re-index the papers whose text changed in this transaction (``search_pending``, filled by
     triggers). :class:`storage.db.Library` calls it before every write commits. Returns how many
-    papers were re-indexed."""
+    papers were re-indexed. (On PostgreSQL the database re-indexes them itself as the
+    transaction commits: see :mod:`storage.search_pg`.)"""
+    if conn.dialect.name != "sqlite":
+        return 0
     if conn.exec_driver_sql("SELECT NOT EXISTS (SELECT 1 FROM search_pending)").scalar():
         return 0
     conn.exec_driver_sql(
@@ -291,7 +298,12 @@ def sync_index(conn: Connection) -> int:
 def rebuild_index(session: Session) -> int:
     """Recompute the whole search index from the library, in the session's (write)
     transaction. Returns the number of papers indexed."""
-    db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        from storage import search_pg
+
+        return search_pg.rebuild_index(driver)
+    db = driver
     triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                           "AND tbl_name = 'search_doc'").fetchall()
     for name, _sql in triggers:
