@@ -342,7 +342,12 @@ def db_path(ctx: click.Context, db_here: str | None) -> None:
     from storage.db import resolve_db_path
     from tui.cli.common import db_path_from
 
-    say(str(resolve_db_path(db_path_from(ctx, db_here))))
+    where = resolve_db_path(db_path_from(ctx, db_here))
+    if isinstance(where, str):  # a PostgreSQL URL: never print its password
+        from storage.pg import shown_url
+
+        where = shown_url(where)
+    say(str(where))
 
 
 @db.command("backup")
@@ -373,10 +378,10 @@ def db_check(lib: Library, full: bool) -> None:
     if problems:
         for p in problems:
             say(f"problem: {p}")
-        raise BadInput(f"{lib.path}: {len(problems)} problem(s) found")
+        raise BadInput(f"{lib.where}: {len(problems)} problem(s) found")
     with lib.read() as session:
         count = ops.count_papers(session)
-    say(f"{lib.path}: ok (schema {lib.schema_version}, {count} papers"
+    say(f"{lib.where}: ok (schema {lib.schema_version}, {count} papers"
                f"{', full check' if full else ''})")
 
 
@@ -384,4 +389,4 @@ def db_check(lib: Library, full: bool) -> None:
 @pass_library
 def db_migrate(lib: Library) -> None:
     """Upgrade the library to this version's schema (done on open; this says so)."""
-    say(f"{lib.path}: at schema {lib.schema_version}, the latest")
+    say(f"{lib.where}: at schema {lib.schema_version}, the latest")
