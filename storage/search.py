@@ -49,7 +49,6 @@ from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
-from storage.backend import is_sqlite, pg_search
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
@@ -706,9 +705,6 @@ def search(
     An empty query (or one of qualifiers only) lists the matching papers newest first. When no
     paper has every word and ``relax``, the looser tier gives the closest papers instead
     (``relaxed`` says so). Raises :class:`BadInput` for a malformed query."""
-    if not is_sqlite(session):  # the engine's own search (storage.backend)
-        return pg_search(session, query=query, limit=limit, include_dismissed=include_dismissed,
-                         relax=relax)
     parsed = parse(query)
     if limit is not None and limit < 1:
         raise BadInput(f"limit must be at least 1, not {limit}")
