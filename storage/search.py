@@ -238,7 +238,7 @@ def _vocabulary(db: sqlite3.Connection) -> Vocabulary:
         return vocab
 
 
-def index_problems(db: sqlite3.Connection, *, thorough: bool = False,
+def index_problems(db: sqlite3.Connection | Any, *, thorough: bool = False,
                    fts: bool = True) -> list[str]:
     """What is wrong with the search index, if anything: papers without a search row (or rows
     without a paper), FTS5's own integrity check of both indexes, and with ``thorough`` rows
