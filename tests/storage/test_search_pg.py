@@ -14,6 +14,7 @@ from reader.record import PaperRecord
 from storage import ops, search_pg
 from storage.db import Library, open_library
 from storage.search import index_problems, rebuild_index, search
+from tests.conftest import CliRunnerFn
 from tests.storage.search_data import _pg_copy
 from tests.support.pg import PgServer
 
@@ -169,3 +170,16 @@ def test_the_vocabulary_table_and_its_trigram_index(pg_search_lib: Library) -> N
         # Every word of the short fields, with the number of papers it is in.
         assert conn.execute("SELECT docs FROM search_term WHERE term = 'attention'"
                             ).fetchone() == (2,)
+
+
+def test_the_command_line_searches_and_reindexes_on_postgresql(
+        cli: CliRunnerFn, pg_search_lib: Library) -> None:
+    url = pg_search_lib.url  # type: ignore[attr-defined]
+    found = cli("--db", url, "search", "atention is al", "--json", db=False)
+    assert found.code == 0, found.err
+    assert [p["key"] for p in found.json()] == ["vaswani2017attention"]
+    loose = cli("--db", url, "search", "attention zebra", db=False)
+    assert loose.code == 0 and "luong2015effective" in loose.out
+    done = cli("--db", url, "reindex", db=False)
+    assert (done.code, done.out.strip()) == (0, "reindexed 18 papers")
+    assert cli("--db", url, "search", "tga:llm", db=False).code == 2
