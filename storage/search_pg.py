@@ -4,10 +4,13 @@ The ranking is :mod:`storage.search`'s, unchanged (the same vocabulary of near s
 same tiers, the same rapidfuzz rules on the candidates); what PostgreSQL does itself is the
 narrowing, with its own machinery:
 
-* ``search_doc`` holds each paper's text folded to plain words, exactly as
-  :func:`storage.query.index_words` folds a query (the LaTeX and special-letter replacements of
-  schema 2, accents stripped through ``normalize(..., NFKD)``, case folded, anything but
-  letters and digits a space), computed in SQL by ``papershelf_fold``;
+* ``search_doc`` holds each paper's text as SQLite's does (the LaTeX and special-letter
+  replacements of schema 2, in SQL), so the scorer reads the same text on both engines;
+* ``papershelf_words`` turns that text into the words :func:`storage.query.index_words` gives
+  (accents stripped through ``normalize(..., NFKD)``, anything but letters and digits a space;
+  plain ASCII text only has the few characters PostgreSQL's parser would join words with
+  blanked, which gives the same words, checked on random text), and the ``simple``
+  configuration folds case;
 * two generated, weighted tsvectors over it with GIN indexes: ``tsv_short`` (title A, authors B,
   tags C: what is typed at most, and ``author:`` is a B-weight match) and ``tsv_all`` (those
   plus abstract, notes and ids, weight D); fields are kept one position apart, so a phrase
@@ -73,25 +76,43 @@ def _combining_class() -> str:
     return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
 
 
-def _fold_function() -> str:
-    expr = 't COLLATE "default"'  # (tag names are case-insensitive: nondeterministic)
-    for old, new in (*V2_LATEX, *V2_LETTERS):
+def _replace_chain(expr: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for old, new in pairs:
         expr = f"replace({expr}, {_text(old)}, {_text(new)})"
+    return expr
+
+
+def _folded(col: str) -> str:
+    """SQL for the search text of column ``col`` of search_raw: schema 2's LaTeX replacements
+    when it has a backslash or a brace, its letter replacements when it is not plain ASCII."""
+    c = f'{col} COLLATE "default"'  # (tag names are case-insensitive: nondeterministic)
+    latex = " OR ".join(f"strpos({c}, {_text(ch)}) > 0" for ch in ("\\", "{", "}"))
+    step = f"CASE WHEN {latex} THEN {_replace_chain(c, V2_LATEX)} ELSE {c} END"
+    return (f"CASE WHEN octet_length({col}) = char_length({col}) THEN ({step}) "
+            f"ELSE {_replace_chain(f'({step})', V2_LETTERS)} END AS {col}")
+
+
+# Characters PostgreSQL's parser reads as part of a token (1.5, a-b, x/y, ~u, &amp;, <b>):
+# blanked in ASCII text, every other one is a separator already.
+_JOINERS = "+-./~&<>"
+
+
+def _words_function() -> str:
     return f"""
-CREATE FUNCTION papershelf_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT btrim(regexp_replace(lower(
-        CASE WHEN r ~ '[^\\x01-\\x7f]' THEN regexp_replace(
-            normalize(r, NFKD),
-            {_text(_combining_class())}, '', 'g') ELSE r END),
-        '[^[:alnum:]]+', ' ', 'g'))
-    FROM (SELECT {expr} AS r) AS latex
+CREATE FUNCTION papershelf_words(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN octet_length(t) = char_length(t)
+        THEN translate(t, {_text(_JOINERS)}, {_text(" " * len(_JOINERS))})
+        ELSE regexp_replace(regexp_replace(normalize(t COLLATE "default", NFKD),
+                                           {_text(_combining_class())}, '', 'g'),
+                            '[^[:alnum:]]+', ' ', 'g') END
 $$"""
 
 
 def _tsv(parts: Sequence[tuple[str, str]]) -> str:
     """A weighted tsvector of folded columns, one position apart (a lexeme ``_``, which no
     folded text holds, is put between them and taken out)."""
-    vectors = [f"setweight(to_tsvector('simple', left({col}, {TSV_MAX_CHARS})), '{w}')"
+    vectors = [f"setweight(to_tsvector('simple', papershelf_words(left({col}, {TSV_MAX_CHARS}))),"
+               f" '{w}')"
                for col, w in parts]
     gap = " || '_:1'::tsvector || "
     return f"ts_delete({gap.join(vectors)}, '_')"
@@ -103,11 +124,10 @@ ALL = (*SHORT, ("abstract", "D"), ("notes", "D"), ("ids", "D"))
 
 def schema() -> list[str]:
     """The statements that create the search index and the change log (fresh database)."""
-    folded = ", ".join(f"papershelf_fold({c}) AS {c}" for c in ("title", "authors", "tags", "abstract",
-                                                         "notes", "ids"))
+    folded = ", ".join(_folded(c) for c in ("title", "authors", "tags", "abstract", "notes"))
     return [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        _fold_function(),
+        _words_function(),
         "CREATE TABLE search_state (id integer PRIMARY KEY CHECK (id = 1), "
         "generation bigint NOT NULL)",
         "INSERT INTO search_state (id, generation) VALUES (1, 0)",
@@ -123,6 +143,8 @@ def schema() -> list[str]:
         "CREATE TABLE search_term (term text PRIMARY KEY, docs bigint NOT NULL)",
         "CREATE INDEX ix_search_term_trgm ON search_term USING gin (term gin_trgm_ops)",
         "CREATE TABLE search_pending (id bigint PRIMARY KEY)",
+        # A search's candidates are checked against their paper's status: from this index alone.
+        "CREATE INDEX ix_paper_search ON paper (id) INCLUDE (status)",
         # Each paper's text as the library holds it (like SQLite's search_raw), then folded.
         """CREATE VIEW search_raw AS SELECT
             p.id AS id, p.title AS title,
@@ -136,7 +158,7 @@ def schema() -> list[str]:
             p.key || ' ' || coalesce(p.arxiv_id, '') || ' ' || coalesce(p.doi, '') || ' '
                 || coalesce(p.year::text, '') AS ids
         FROM paper p""",
-        f"CREATE VIEW search_source AS SELECT id, {folded} FROM search_raw",
+        f"CREATE VIEW search_source AS SELECT id, {folded}, ids FROM search_raw",
         _REINDEX,
         _QUEUE,
         _FLUSH,
@@ -336,7 +358,8 @@ class PgIndex(_Index):
         if cap is not None:
             sql += " LIMIT %s"
             args.append(cap)
-        return [r[0] for r in self.db.execute(sql, args)]
+        # Never a prepared statement: its generic plan would not know which words it looks for.
+        return [r[0] for r in self.db.execute(sql, args, prepare=False)]
 
     def docs(self, ids: Sequence[int], columns: Sequence[str]) -> list[tuple[Any, ...]]:
         return self.rows(f"SELECT id, {', '.join(columns)} FROM search_doc WHERE id = ANY (%s)",
@@ -419,10 +442,10 @@ class PgIndex(_Index):
 def _vocabulary(db: Any) -> Vocabulary:
     """The vocabulary of this database (see storage.search._vocabulary): loaded once from
     ``search_term``, then brought up to date from the rows re-indexed since."""
-    generation = db.execute("SELECT generation FROM search_state").fetchone()[0]
+    generation, schema = db.execute(
+        "SELECT generation, current_schema() FROM search_state").fetchone()
     info = db.info
-    key = ("postgresql", info.host, info.port, info.dbname,
-           db.execute("SELECT current_schema()").fetchone()[0])
+    key = ("postgresql", info.host, info.port, info.dbname, schema)
     with _vocab_lock:
         vocab = _vocabularies.get(key)
         if vocab is not None and vocab.generation >= generation:
