@@ -82,14 +82,25 @@ def _replace_chain(expr: str, pairs: tuple[tuple[str, str], ...]) -> str:
     return expr
 
 
-def _folded(col: str) -> str:
-    """SQL for the search text of column ``col`` of search_raw: schema 2's LaTeX replacements
-    when it has a backslash or a brace, its letter replacements when it is not plain ASCII."""
-    c = f'{col} COLLATE "default"'  # (tag names are case-insensitive: nondeterministic)
-    latex = " OR ".join(f"strpos({c}, {_text(ch)}) > 0" for ch in ("\\", "{", "}"))
-    step = f"CASE WHEN {latex} THEN {_replace_chain(c, V2_LATEX)} ELSE {c} END"
-    return (f"CASE WHEN octet_length({col}) = char_length({col}) THEN ({step}) "
-            f"ELSE {_replace_chain(f'({step})', V2_LETTERS)} END AS {col}")
+def _text_function() -> str:
+    """``papershelf_text``: the search text of one field, as schema 2 makes it for SQLite: its
+    LaTeX replacements when the text has a backslash or a brace, its letter replacements when
+    it is not plain ASCII (a function, so a field's subquery in search_raw runs once)."""
+    latex = " OR ".join(f"strpos(s, {_text(ch)}) > 0" for ch in ("\\", "{", "}"))
+    return f"""
+CREATE FUNCTION papershelf_text(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    s text COLLATE "default" := t;  -- (tag names are case-insensitive: nondeterministic)
+BEGIN
+    IF {latex} THEN
+        s := {_replace_chain("s", V2_LATEX)};
+    END IF;
+    IF octet_length(s) <> char_length(s) THEN
+        s := {_replace_chain("s", V2_LETTERS)};
+    END IF;
+    RETURN s;
+END $$"""
 
 
 # Characters PostgreSQL's parser reads as part of a token (1.5, a-b, x/y, ~u, &amp;, <b>):
@@ -101,7 +112,7 @@ def _words_function() -> str:
     return f"""
 CREATE FUNCTION papershelf_words(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN octet_length(t) = char_length(t)
-        THEN translate(t, {_text(_JOINERS)}, {_text(" " * len(_JOINERS))})
+        THEN {_replace_chain('t COLLATE "default"', tuple((c, " ") for c in _JOINERS))}
         ELSE regexp_replace(regexp_replace(normalize(t COLLATE "default", NFKD),
                                            {_text(_combining_class())}, '', 'g'),
                             '[^[:alnum:]]+', ' ', 'g') END
@@ -124,9 +135,11 @@ ALL = (*SHORT, ("abstract", "D"), ("notes", "D"), ("ids", "D"))
 
 def schema() -> list[str]:
     """The statements that create the search index and the change log (fresh database)."""
-    folded = ", ".join(_folded(c) for c in ("title", "authors", "tags", "abstract", "notes"))
+    folded = ", ".join(f"papershelf_text({c}) AS {c}"
+                       for c in ("title", "authors", "tags", "abstract", "notes"))
     return [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        _text_function(),
         _words_function(),
         "CREATE TABLE search_state (id integer PRIMARY KEY CHECK (id = 1), "
         "generation bigint NOT NULL)",
@@ -198,10 +211,18 @@ BEGIN
         SELECT w, count(*) AS n FROM gone g, unnest(tsvector_to_array(g.tsv_short)) AS w
         GROUP BY w)
     UPDATE search_term t SET docs = t.docs - words.n FROM words WHERE t.term = words.w;
+    IF which IS NULL THEN  -- every paper: building the GIN indexes afresh is much faster
+        DROP INDEX ix_search_doc_short;
+        DROP INDEX ix_search_doc_all;
+    END IF;
     INSERT INTO search_doc (id, title, authors, tags, abstract, notes, ids, seq)
         SELECT s.id, s.title, s.authors, s.tags, s.abstract, s.notes, s.ids, gen
         FROM search_source s WHERE which IS NULL OR s.id = ANY (which);
     GET DIAGNOSTICS n = ROW_COUNT;
+    IF which IS NULL THEN
+        CREATE INDEX ix_search_doc_short ON search_doc USING gin (tsv_short);
+        CREATE INDEX ix_search_doc_all ON search_doc USING gin (tsv_all);
+    END IF;
     INSERT INTO search_term (term, docs)
         SELECT w, count(*) FROM search_doc d,
             unnest(tsvector_to_array(d.tsv_short)) AS w
