@@ -171,7 +171,9 @@ class Vocabulary:
         if n >= 7 and not near and not known:
             # Two typos in a long word: compare with the words of about its length that share
             # its first or its second letter (a scan of every word would take tens of ms).
-            pool = list({t for k in range(n - 2, n + 3)
+            # Sorted: which of many equally near words are kept must not depend on the
+            # process's string hashing (it did: two runs could rank differently).
+            pool = sorted({t for k in range(n - 2, n + 3)
                          for t in (*self.by_first.get((k, word[0]), ()),
                                    *self.by_second.get((k, word[1]), ()))})
             for term, dist, _ in process.extract(word, pool, scorer=OSA.distance,
@@ -1005,7 +1007,8 @@ def _expand_far(vocab: Vocabulary, word: str, typing: bool) -> Expansion:
     tiers allow two only in words of seven or more)."""
     exp = Expansion(word)
     n = len(word)
-    pool = list({t for k in range(n - 2, n + 3)
+    # (sorted, as in Vocabulary._expand: the same words kept in every process)
+    pool = sorted({t for k in range(n - 2, n + 3)
                  for t in (*vocab.by_first.get((k, word[0]), ()),
                            *vocab.by_second.get((k, word[1]), ()))})
     for term, dist, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=2,
