@@ -113,6 +113,11 @@ def library_url(env: Mapping[str, str] | None = None, path: Path | None = None) 
     (``postgresql://host/db``; credentials from libpq: ``~/.pgpass``, ``PGSERVICE``), or None.
     ``--db`` and ``PAPERSHELF_DB`` win over it."""
     env = os.environ if env is None else env
+    if not (path or config_path(env)).exists():
+        # No file, no [library] url: a missing file named by PAPERSHELF_CONFIG is reported by
+        # the commands that read their settings from it, not by every command that opens the
+        # library.
+        return None
     file = read_config(path, env=env)
     table, problem = file.table("library")
     if problem:

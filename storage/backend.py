@@ -6,17 +6,19 @@ The store's SQL is shared; where an engine needs its own, the caller asks here:
 prefix, case clashes, constraint deferral, the ids behind an explicit-id insert). The search on
 PostgreSQL is :func:`pg_search`, the hook :func:`storage.search.search` hands over to: until
 PostgreSQL has its own index (tsvector, pg_trgm), it is a plain, portable query (every word
-found, ignoring case, in the title, authors, tags, abstract or notes; the same qualifiers;
+found, ignoring case and accents, in the title, authors, tags, abstract or notes; the same qualifiers;
 title matches first, then newest), with no typo tolerance or fuzzy ranking.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, false, func, not_, or_, true
 from sqlmodel import Session, col, select
 
+from storage.migrations import V2_LETTERS
 from storage.models import FeedEntry, Note, Paper, PaperAuthor, PaperTag, Tag
 
 if TYPE_CHECKING:
@@ -83,8 +85,36 @@ def _like(text: str) -> str:
     return "%" + "".join("\\" + c if c in "\\%_" else c for c in text) + "%"
 
 
+def _accents() -> tuple[str, str]:
+    """Lower-case Latin letters with an accent, and their plain letters (the query's words
+    come folded: storage.query.index_words)."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        base = unicodedata.normalize("NFKD", ch)[0]
+        if ch.lower() == ch and base != ch and base.isascii() and base.isalpha():
+            accented.append(ch)
+            plain.append(base.lower())
+    for old, new in V2_LETTERS:  # letters Unicode does not decompose (ø, ł, ...): as indexed
+        if old.lower() == old and len(new) == 1 and old not in accented:
+            accented.append(old)
+            plain.append(new)
+    return "".join(accented), "".join(plain)
+
+
+# ... and those that become two letters (ß -> ss), which translate() cannot do.
+_LONGER = tuple((old, new) for old, new in V2_LETTERS if old.lower() == old and len(new) > 1)
+
+
+_ACCENTED, _PLAIN = _accents()
+
+
 def _has(column: Any, word: str) -> Any:
-    return func.lower(column).collate("C").like(_like(word.lower()), escape="\\")
+    # lower() by ICU's rules (the nocase collation): the columns' own "C" lowers ASCII only.
+    folded = func.translate(func.lower(column.collate("nocase")).collate("C"), _ACCENTED, _PLAIN)
+    for old, new in _LONGER:
+        folded = func.replace(folded, old, new)
+    return folded.like(_like(word.lower()), escape="\\")
 
 
 def _word(word: str) -> tuple[Any, Any]:
@@ -173,3 +203,16 @@ def pg_search(session: Session, *, query: str, limit: int | None, include_dismis
                       ["title"] if in_title and titles else [])
             for paper, in_title in session.exec(stmt)]
     return SearchResult(hits, relaxed=False, tried_relaxed=False)
+
+
+def pg_sync_index(conn: Connection) -> int:
+    """The hook :class:`storage.pg.PgLibrary` calls before every write commits, as
+    :func:`storage.search.sync_index` on SQLite: bring the search index up to date with what
+    this transaction changed. The portable search has no index: nothing to do (0 papers)."""
+    return 0
+
+
+def pg_rebuild_index(session: Session) -> int:
+    """:func:`storage.search.rebuild_index` on PostgreSQL: the portable search reads the
+    tables themselves, so there is nothing to rebuild; the number of papers it covers."""
+    return int(session.exec(select(func.count()).select_from(Paper)).one())

@@ -8,6 +8,7 @@ while one writes.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -53,14 +54,27 @@ def is_url(location: str | os.PathLike[str]) -> bool:
     return isinstance(location, str) and location.startswith(URL_PREFIXES)
 
 
+_OTHER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")
+
+
+def _location(text: str | os.PathLike[str], where: str) -> Path | str:
+    if is_url(text):
+        return str(text)
+    other = _OTHER_URL.match(os.fspath(text))
+    if other:
+        raise BadInput(f"{where}: {other.group(1)}:// is not a kind of library papershelf opens "
+                       f"(a library file's path, or a postgresql:// URL)")
+    return Path(text).expanduser()
+
+
 def resolve_db_path(option: str | os.PathLike[str] | None) -> Path | str:
     """``--db`` if given, then ``PAPERSHELF_DB``, then ``[library] url`` in config.toml, then
     the platformdirs default. A file is a :class:`Path`; a PostgreSQL URL stays the text."""
     if option:
-        return option if is_url(option) else Path(option).expanduser()  # type: ignore[return-value]
+        return _location(option, "--db")
     env = os.environ.get("PAPERSHELF_DB")
     if env:
-        return env if is_url(env) else Path(env).expanduser()
+        return _location(env, "PAPERSHELF_DB")
     from reader.settings import library_url
 
     url = library_url()

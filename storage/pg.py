@@ -15,6 +15,7 @@ the others wait, each one's reads and writes in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +30,8 @@ from sqlmodel import Session
 
 from reader.errors import BadInput
 from storage import pg_schema
-from storage.db import _TOO_BIG, UNDO_KEEP, Library, utcnow
+from storage.backend import pg_sync_index
+from storage.db import _TOO_BIG, UNDO_KEEP, Library, _bad_text, utcnow
 from storage.errors import LibraryError
 
 WRITE_LOCK = 0x50535046  # pg_advisory_xact_lock key: one writer at a time ("PSPF")
@@ -147,11 +149,15 @@ def translate_errors(where: str) -> Iterator[None]:
             raise explain(where, err) from err
         raise
     except StatementError as err:
+        if isinstance(err.orig, UnicodeEncodeError):
+            raise _bad_text(err.orig) from err
         if isinstance(err.orig, OverflowError):
             raise BadInput(_TOO_BIG) from err
         if err.orig is not None and _is_server_problem(err.orig):
             raise explain(where, err.orig) from err
         raise
+    except UnicodeEncodeError as err:  # text that is not UTF-8 (psycopg encodes every string)
+        raise _bad_text(err) from err
     except OverflowError as err:
         raise BadInput(_TOO_BIG) from err
 
@@ -197,6 +203,7 @@ class PgLibrary(Library):
             session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
             yield session
             session.flush()
+            pg_sync_index(session.connection())
 
     @contextmanager
     def action(self, description: str) -> Iterator[Session]:
@@ -212,6 +219,7 @@ class PgLibrary(Library):
                                  (str(action_id),))
             yield session
             session.flush()
+            pg_sync_index(conn)  # the search index follows (as SQLite's sync_index here)
             conn.exec_driver_sql("SELECT set_config('papershelf.undo_action', '', true)")
             conn.exec_driver_sql("UPDATE undo_action SET open = FALSE WHERE id = ?", (action_id,))
             # An action that wrote nothing is not worth an undo step.
@@ -235,11 +243,25 @@ class PgLibrary(Library):
 
     def check(self, *, full: bool = False) -> list[str]:
         """What can go wrong here that PostgreSQL does not prevent itself (it enforces keys
-        and constraints on every write): citation keys that differ only in case."""
+        and constraints on every write, and checks its own pages): a table or an undo trigger
+        gone (someone's hand-made change), citation keys that differ only in case."""
         from storage.backend import key_case_clashes
+        from storage.models import SQLModel
 
         with self.read() as session:
-            return key_case_clashes(session.connection())
+            conn = session.connection()
+            tables = set(conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").scalars())
+            problems = [f"table {t} is missing" for t in
+                        sorted({t.name for t in SQLModel.metadata.sorted_tables} - tables)]
+            triggers = set(conn.exec_driver_sql(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").scalars())
+            problems += [f"the undo trigger undo_{t} is missing (undo would not restore "
+                         f"{t}): open the library once as its owner to restore it"
+                         for t in pg_schema.PRIMARY_KEYS if f"undo_{t}" not in triggers]
+            if problems:
+                return problems
+            return key_case_clashes(conn)
 
     @property
     def schema_version(self) -> int:
@@ -275,6 +297,8 @@ def migrate(conn: Any, where: str, *, upgrade: bool = True) -> list[int]:
     """Bring the database behind the psycopg connection ``conn`` to the latest schema, in one
     transaction holding the migration lock (two processes opening a fresh database at once
     migrate it once). Returns the versions reached."""
+    import psycopg
+
     latest = pg_schema.latest_version()
     reached: list[int] = []
     with conn.transaction():
@@ -285,6 +309,15 @@ def migrate(conn: Any, where: str, *, upgrade: bool = True) -> list[int]:
                 f"{where} was written by a newer papershelf (schema {version}; this version "
                 f"reads up to {latest}): upgrade papershelf to open it")
         if version == latest:
+            have = {r[0] for r in conn.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'undo%'")}
+            if have < {f"undo_{t}" for t in pg_schema.PRIMARY_KEYS}:
+                # One was dropped by hand: put them back if this user may (``db check``
+                # reports them to one who may not).
+                with contextlib.suppress(psycopg.errors.InsufficientPrivilege), \
+                        conn.transaction():
+                    for statement in pg_schema.undo_triggers():
+                        conn.execute(statement)
             return reached
         if version == 0:
             _refuse_foreign(conn, where)

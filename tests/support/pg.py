@@ -18,6 +18,7 @@ Registered for the whole suite in ``tests/conftest.py`` (``pytest_plugins``). Fi
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import os
@@ -104,7 +105,14 @@ class PgServer:
                     last += "\n" + (self.folder / "server.log").read_text()[-1000:]
         raise RuntimeError(f"could not start PostgreSQL: {last}")
 
+    def restart(self) -> None:
+        """Stop the server (fast: open connections are cut) and start it again, same port."""
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                  "-t", "60", "-l", str(self.folder / "server.log"), "restart")
+
     def stop(self) -> None:
+        if not self.folder.exists():
+            return
         if (self.data / "postmaster.pid").exists():
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
@@ -152,7 +160,11 @@ def pg_server() -> Iterator[PgServer]:
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         _unavailable("running as root without runuser: initdb refuses root")
     assert bin_dir is not None
-    server = PgServer(bin_dir, Path(tempfile.mkdtemp(prefix="papershelf-pg-")))
+    # As root the cluster runs as another user, who must reach the folder: /tmp, not a TMPDIR
+    # that may sit in root's home.
+    base = "/tmp" if os.geteuid() == 0 and Path("/tmp").is_dir() else None
+    server = PgServer(bin_dir, Path(tempfile.mkdtemp(prefix="papershelf-pg-", dir=base)))
+    atexit.register(server.stop)  # also when the session is interrupted before its teardown
     try:
         server.start()
     except RuntimeError as err:
