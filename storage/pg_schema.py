@@ -27,8 +27,8 @@ What differs from SQLite, and why:
   ``UPDATE`` of the changed columns only for an update), keyed by the table's primary key.
   It logs only inside an action (:meth:`storage.pg.PgLibrary.action` sets
   ``papershelf.undo_action`` for its transaction), so migrations and undo itself are not logged.
-- No search index here: full-text search on PostgreSQL is its own step (see
-  :mod:`storage.backend`, ``search``).
+- The search index and the change log are storage.search_pg's (installed by ``_base``; see
+  that module).
 """
 
 from __future__ import annotations
@@ -230,7 +230,10 @@ def undo_triggers() -> list[str]:
 
 
 def _base(conn: Any) -> None:
+    from storage import search_pg  # the search index and the change log (pgsearch's part)
+
     conn.execute(SCHEMA_BASE)
+    search_pg.install(conn)
     conn.execute("INSERT INTO meta (name, value) VALUES ('application', 'papershelf')")
 
 

@@ -41,7 +41,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -49,7 +49,6 @@ from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
-from storage.backend import is_sqlite, pg_rebuild_index, pg_search
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
@@ -172,7 +171,9 @@ class Vocabulary:
         if n >= 7 and not near and not known:
             # Two typos in a long word: compare with the words of about its length that share
             # its first or its second letter (a scan of every word would take tens of ms).
-            pool = list({t for k in range(n - 2, n + 3)
+            # Sorted: which of many equally near words are kept must not depend on the
+            # process's string hashing (it did: two runs could rank differently).
+            pool = sorted({t for k in range(n - 2, n + 3)
                          for t in (*self.by_first.get((k, word[0]), ()),
                                    *self.by_second.get((k, word[1]), ()))})
             for term, dist, _ in process.extract(word, pool, scorer=OSA.distance,
@@ -239,12 +240,16 @@ def _vocabulary(db: sqlite3.Connection) -> Vocabulary:
         return vocab
 
 
-def index_problems(db: sqlite3.Connection, *, thorough: bool = False,
+def index_problems(db: sqlite3.Connection | Any, *, thorough: bool = False,
                    fts: bool = True) -> list[str]:
     """What is wrong with the search index, if anything: papers without a search row (or rows
     without a paper), FTS5's own integrity check of both indexes, and with ``thorough`` rows
     whose text differs from the library's (that recomputes every paper's folded text: seconds
     on a big library)."""
+    if not isinstance(db, sqlite3.Connection):  # PostgreSQL (a psycopg connection)
+        from storage import search_pg
+
+        return search_pg.index_problems(db, thorough=thorough)
     problems = []
     missing = db.execute("SELECT count(*) FROM paper p WHERE NOT EXISTS "
                          "(SELECT 1 FROM search_doc d WHERE d.id = p.id)").fetchone()[0]
@@ -277,7 +282,10 @@ _DOC_COLUMNS = "title, authors, tags, abstract, notes, ids"
 def sync_index(conn: Connection) -> int:
     """Re-index the papers whose text changed in this transaction (``search_pending``, filled by
     triggers). :class:`storage.db.Library` calls it before every write commits. Returns how many
-    papers were re-indexed."""
+    papers were re-indexed. (On PostgreSQL the database re-indexes them itself as the
+    transaction commits: see :mod:`storage.search_pg`.)"""
+    if conn.dialect.name != "sqlite":
+        return 0
     if conn.exec_driver_sql("SELECT NOT EXISTS (SELECT 1 FROM search_pending)").scalar():
         return 0
     conn.exec_driver_sql(
@@ -292,9 +300,12 @@ def sync_index(conn: Connection) -> int:
 def rebuild_index(session: Session) -> int:
     """Recompute the whole search index from the library, in the session's (write)
     transaction. Returns the number of papers indexed."""
-    if not is_sqlite(session):  # the engine's own index (storage.backend)
-        return pg_rebuild_index(session)
-    db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        from storage import search_pg
+
+        return search_pg.rebuild_index(driver)
+    db = driver
     triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                           "AND tbl_name = 'search_doc'").fetchall()
     for name, _sql in triggers:
@@ -326,15 +337,7 @@ def clear_expansions() -> None:
             vocab._expansions.clear()
 
 
-# ---------------------------------------------------------------- building the FTS queries
-
-
-def _fts(word: str, prefix: bool = False) -> str:
-    return f'"{word}"' + (" *" if prefix else "")
-
-
-def _phrase(words: Sequence[str]) -> str:
-    return '"' + " ".join(words) + '"'
+# ---------------------------------------------------------------- terms and fields
 
 
 @dataclass
@@ -350,18 +353,19 @@ class _Term:
     def word(self) -> str:
         return self.words[0]
 
-    def fts(self, *, fuzzy: bool, prefix: bool, most: int | None = None) -> str:
+    def fts(self, ix: _Index, *, fuzzy: bool, prefix: bool, most: int | None = None) -> str:
+        """This term as a match expression of ``ix``'s engine (FTS5 MATCH, a tsquery)."""
         if self.exact:
-            return _phrase(self.words)
+            return ix.phrase(self.words)
         word = self.word
-        parts = [_fts(word, prefix)]
+        parts = [ix.word(word, prefix)]
         if fuzzy and self.expansion is not None:
             # Spellings the prefix already covers are left out.
             near = [t for t in self.expansion.fuzzy if not (prefix and t.startswith(word))]
-            parts += [_fts(t) for t in near[:most]]
-            parts += [_fts(v, True) for v in self.expansion.fuzzy_prefixes
+            parts += [ix.word(t) for t in near[:most]]
+            parts += [ix.word(v, True) for v in self.expansion.fuzzy_prefixes
                       if not (prefix and v.startswith(word))]
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return ix.any_of(parts)
 
     def quality(self, field: _Field) -> float:
         """How closely this term matches in ``field``: 1 for the word itself, less for a
@@ -418,130 +422,264 @@ def _tokens(text: str) -> list[str]:
     return index_words(text)
 
 
-# ---------------------------------------------------------------- qualifiers -> SQL
-# Narrow qualifiers (tag, author, is:starred, day, arxiv) are looked up first through an index,
-# giving the set of papers allowed; the others (status, year, source, every negation) are
-# checked row by row on the few papers the words matched.
+# ---------------------------------------------------------------- one engine's index
+# The ranking below is the same on every engine; what differs is how a match expression is
+# written (FTS5 MATCH syntax, a PostgreSQL tsquery), how the qualifiers become SQL, and how the
+# index is read. :class:`_SqliteIndex` is SQLite's (FTS5); storage.search_pg has PostgreSQL's
+# (a weighted tsvector with GIN indexes). Qualifiers: narrow ones (tag, author, is:starred, day,
+# arxiv) are looked up first through an index, giving the set of papers allowed; the others
+# (status, year, source, every negation) are checked row by row on the few papers the words
+# matched.
 
 NARROW = ("tag", "author", "is", "day", "arxiv")
 INDEXED = ("year", "status")  # narrow when they allow at most BROAD papers
 
 
-def _narrow_sql(q: Qualifier) -> tuple[str, list[Any]]:
-    """A query giving the ids of the papers a positive narrow qualifier allows."""
-    value: Any = q.value
-    if q.name == "tag":
-        return ("SELECT pt.paper_id FROM paper_tag pt JOIN tag t ON t.id = pt.tag_id "
-                "WHERE t.name = ? COLLATE NOCASE", [value])
-    if q.name == "author":
-        return ("SELECT rowid FROM search_short WHERE search_short MATCH ?", [_author_match(value)])
-    if q.name == "is":
-        return "SELECT id FROM paper WHERE starred = 1", []
-    if q.name == "day":
-        params: list[Any] = []
-        lo, hi = value
-        where = _range_sql("day", (lo and lo.isoformat(), hi and hi.isoformat()), params)
-        return f"SELECT paper_id FROM feed_entry WHERE {where}", params
-    if q.name == "arxiv":
-        return "SELECT id FROM paper WHERE arxiv_id = ?", [value]
-    if q.name == "year":
-        params = []
-        return f"SELECT id FROM paper WHERE {_range_sql('year', value, params)}", params
-    if q.name == "status":
-        return f"SELECT id FROM paper WHERE status IN ({', '.join('?' * len(value))})", list(value)
-    raise AssertionError(q.name)  # pragma: no cover
-
-
-def _author_match(words: Sequence[str]) -> str:
-    return "{authors} : " + " AND ".join(_fts(w, True) for w in words)
-
-
-def _row_sql(q: Qualifier, params: list[Any]) -> str:
-    """A condition on paper ``p`` for one qualifier."""
-    value: Any = q.value
-    if q.name == "tag":
-        params.append(value)
-        sql = ("EXISTS (SELECT 1 FROM paper_tag pt JOIN tag t ON t.id = pt.tag_id "
-               "WHERE pt.paper_id = p.id AND t.name = ? COLLATE NOCASE)")
-    elif q.name == "author":
-        params.append(_author_match(value))
-        sql = "+p.id IN (SELECT rowid FROM search_short WHERE search_short MATCH ?)"
-    elif q.name == "status":
-        params.extend(value)
-        sql = f"p.status IN ({', '.join('?' * len(value))})"
-    elif q.name == "year":
-        sql = _range_sql("p.year", value, params)
-    elif q.name == "is":
-        sql = "p.starred = 1"
-    elif q.name == "day":
-        lo, hi = value
-        inner = _range_sql("+f.day", (lo and lo.isoformat(), hi and hi.isoformat()), params)
-        sql = f"EXISTS (SELECT 1 FROM feed_entry f WHERE f.paper_id = p.id AND {inner})"
-    elif q.name == "source":
-        marks = ", ".join("?" * len(value))
-        params.extend(value)
-        params.extend(value)
-        # +f.source: look feed entries up by paper, not by source (there are many per source).
-        sql = (f"(p.source IN ({marks}) OR EXISTS (SELECT 1 FROM feed_entry f "
-               f"WHERE f.paper_id = p.id AND +f.source IN ({marks})))")
-    elif q.name == "arxiv":
-        params.append(value)
-        sql = "p.arxiv_id = ?"
-    else:  # pragma: no cover - the parser knows no other names
-        raise AssertionError(q.name)
-    return f"NOT coalesce(({sql}), 0)" if q.negated else f"coalesce(({sql}), 0)"
-
-
-def _range_sql(column: str, bounds: tuple[Any, Any], params: list[Any]) -> str:
-    lo, hi = bounds
-    if lo is not None and lo == hi:
-        params.append(lo)
-        return f"{column} = ?"
-    parts = []
-    if lo is not None:
-        params.append(lo)
-        parts.append(f"{column} >= ?")
-    if hi is not None:
-        params.append(hi)
-        parts.append(f"{column} <= ?")
-    return " AND ".join(parts) or "1"
-
-
 @dataclass
 class _Filters:
-    where: str  # conditions on paper p, row by row ("1" when none)
+    where: str  # conditions on paper p, row by row (always true when none)
     params: list[Any]
     allowed: set[int] | None  # the papers narrow qualifiers allow (None: no such qualifier)
 
 
-def _filters(db: sqlite3.Connection, query: Query, include_dismissed: bool) -> _Filters:
+class _Index:
+    """The engine-specific half of a search, over one open connection."""
+
+    ph = "?"  # the driver's placeholder
+    true = "1"  # an SQL condition that always holds
+
+    # -- match expressions
+    def word(self, word: str, prefix: bool = False) -> str:
+        raise NotImplementedError
+
+    def phrase(self, words: Sequence[str], prefix: bool = False) -> str:
+        raise NotImplementedError
+
+    def all_of(self, parts: Sequence[str]) -> str:
+        raise NotImplementedError
+
+    def any_of(self, parts: Sequence[str], group: bool = True) -> str:
+        """Any of ``parts``; in parentheses (``group``) when there are several."""
+        raise NotImplementedError
+
+    # -- reading
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def vocabulary(self) -> Vocabulary:
+        raise NotImplementedError
+
+    def fetch(self, short: bool, match: str, filters: _Filters, cap: int | None,
+              exclude: Sequence[int]) -> list[int]:
+        """Ids of papers whose short fields (``short``) or any field match ``match`` and that
+        pass the filters, newest first, at most ``cap``."""
+        raise NotImplementedError
+
+    def docs(self, ids: Sequence[int], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(id, *columns) of the index's folded text of the papers ``ids``."""
+        raise NotImplementedError
+
+    def newest(self, filters: _Filters, limit: int | None) -> list[int]:
+        """Papers passing the filters, newest first (a query with no words)."""
+        raise NotImplementedError
+
+    # -- qualifiers
+    def narrow_sql(self, q: Qualifier) -> tuple[str, list[Any]]:
+        """A query giving the ids of the papers a positive narrow qualifier allows."""
+        raise NotImplementedError
+
+    def row_sql(self, q: Qualifier, params: list[Any]) -> str:
+        """A condition on paper ``p`` for one qualifier."""
+        raise NotImplementedError
+
+    def negated_words(self, match: str, params: list[Any]) -> str:
+        """A condition on paper ``p``: none of its fields matches ``match``."""
+        raise NotImplementedError
+
+    def range_sql(self, column: str, bounds: tuple[Any, Any], params: list[Any]) -> str:
+        lo, hi = bounds
+        ph = self.ph
+        if lo is not None and lo == hi:
+            params.append(lo)
+            return f"{column} = {ph}"
+        parts = []
+        if lo is not None:
+            params.append(lo)
+            parts.append(f"{column} >= {ph}")
+        if hi is not None:
+            params.append(hi)
+            parts.append(f"{column} <= {ph}")
+        return " AND ".join(parts) or self.true
+
+
+def _index_of(session: Session) -> _Index:
+    db = session.connection().connection.driver_connection
+    if isinstance(db, sqlite3.Connection):
+        return _SqliteIndex(db)
+    from storage.search_pg import PgIndex  # PostgreSQL's driver loads only for such a library
+
+    return PgIndex(db)
+
+
+class _SqliteIndex(_Index):
+    """SQLite: ``search_short`` and ``search_all`` (FTS5) over ``search_doc``."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def word(self, word: str, prefix: bool = False) -> str:
+        return f'"{word}"' + (" *" if prefix else "")
+
+    def phrase(self, words: Sequence[str], prefix: bool = False) -> str:
+        return '"' + " ".join(words) + '"' + (" *" if prefix else "")
+
+    def all_of(self, parts: Sequence[str]) -> str:
+        return " AND ".join(parts)
+
+    def any_of(self, parts: Sequence[str], group: bool = True) -> str:
+        joined = " OR ".join(parts)
+        return joined if len(parts) == 1 or not group else f"({joined})"
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, tuple(args)).fetchall()
+
+    def vocabulary(self) -> Vocabulary:
+        return _vocabulary(self.db)
+
+    def fetch(self, short: bool, match: str, filters: _Filters, cap: int | None,
+              exclude: Sequence[int]) -> list[int]:
+        # The index drives; the paper row is looked up per match.
+        table = "search_short" if short else "search_all"
+        sql = (f"SELECT s.rowid FROM {table} s JOIN paper p ON p.id = s.rowid "
+               f"WHERE {table} MATCH ? AND {filters.where}")
+        args: list[Any] = [match, *filters.params]
+        if filters.allowed is not None:
+            # +rowid: a filter on the index's matches, not one index lookup per allowed paper.
+            sql += " AND +s.rowid IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted(filters.allowed)))
+        if exclude:
+            sql += " AND +s.rowid NOT IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted(exclude)))
+        sql += " ORDER BY s.rowid DESC"
+        if cap is not None:
+            sql += " LIMIT ?"
+            args.append(cap)
+        return [r[0] for r in self.db.execute(sql, args)]
+
+    def docs(self, ids: Sequence[int], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        return self.db.execute(
+            f"SELECT id, {', '.join(columns)} FROM search_doc "
+            "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)).fetchall()
+
+    def newest(self, filters: _Filters, limit: int | None) -> list[int]:
+        sql = f"SELECT p.id FROM paper p WHERE {filters.where}"
+        args: list[Any] = list(filters.params)
+        if filters.allowed is not None:
+            # Few papers: look each up. Many: walk the papers newest first and test membership.
+            lookup = "p.id" if len(filters.allowed) <= 2000 else "+p.id"
+            sql += f" AND {lookup} IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted(filters.allowed)))
+        sql += " ORDER BY p.added DESC, p.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [r[0] for r in self.db.execute(sql, args)]
+
+    def _author_match(self, words: Sequence[str]) -> str:
+        return "{authors} : " + " AND ".join(self.word(w, True) for w in words)
+
+    def narrow_sql(self, q: Qualifier) -> tuple[str, list[Any]]:
+        value: Any = q.value
+        if q.name == "tag":
+            return ("SELECT pt.paper_id FROM paper_tag pt JOIN tag t ON t.id = pt.tag_id "
+                    "WHERE t.name = ? COLLATE NOCASE", [value])
+        if q.name == "author":
+            return ("SELECT rowid FROM search_short WHERE search_short MATCH ?",
+                    [self._author_match(value)])
+        if q.name == "is":
+            return "SELECT id FROM paper WHERE starred = 1", []
+        if q.name == "day":
+            params: list[Any] = []
+            lo, hi = value
+            where = self.range_sql("day", (lo and lo.isoformat(), hi and hi.isoformat()), params)
+            return f"SELECT paper_id FROM feed_entry WHERE {where}", params
+        if q.name == "arxiv":
+            return "SELECT id FROM paper WHERE arxiv_id = ?", [value]
+        if q.name == "year":
+            params = []
+            return f"SELECT id FROM paper WHERE {self.range_sql('year', value, params)}", params
+        if q.name == "status":
+            return (f"SELECT id FROM paper WHERE status IN ({', '.join('?' * len(value))})",
+                    list(value))
+        raise AssertionError(q.name)  # pragma: no cover
+
+    def row_sql(self, q: Qualifier, params: list[Any]) -> str:
+        value: Any = q.value
+        if q.name == "tag":
+            params.append(value)
+            sql = ("EXISTS (SELECT 1 FROM paper_tag pt JOIN tag t ON t.id = pt.tag_id "
+                   "WHERE pt.paper_id = p.id AND t.name = ? COLLATE NOCASE)")
+        elif q.name == "author":
+            params.append(self._author_match(value))
+            sql = "+p.id IN (SELECT rowid FROM search_short WHERE search_short MATCH ?)"
+        elif q.name == "status":
+            params.extend(value)
+            sql = f"p.status IN ({', '.join('?' * len(value))})"
+        elif q.name == "year":
+            sql = self.range_sql("p.year", value, params)
+        elif q.name == "is":
+            sql = "p.starred = 1"
+        elif q.name == "day":
+            lo, hi = value
+            inner = self.range_sql("+f.day", (lo and lo.isoformat(), hi and hi.isoformat()),
+                                   params)
+            sql = f"EXISTS (SELECT 1 FROM feed_entry f WHERE f.paper_id = p.id AND {inner})"
+        elif q.name == "source":
+            marks = ", ".join("?" * len(value))
+            params.extend(value)
+            params.extend(value)
+            # +f.source: look feed entries up by paper, not by source (there are many per source).
+            sql = (f"(p.source IN ({marks}) OR EXISTS (SELECT 1 FROM feed_entry f "
+                   f"WHERE f.paper_id = p.id AND +f.source IN ({marks})))")
+        elif q.name == "arxiv":
+            params.append(value)
+            sql = "p.arxiv_id = ?"
+        else:  # pragma: no cover - the parser knows no other names
+            raise AssertionError(q.name)
+        return f"NOT coalesce(({sql}), 0)" if q.negated else f"coalesce(({sql}), 0)"
+
+    def negated_words(self, match: str, params: list[Any]) -> str:
+        params.append(match)
+        # Looked up once (+p.id: a filter, never an index lookup per paper).
+        return "+p.id NOT IN (SELECT rowid FROM search_all WHERE search_all MATCH ?)"
+
+
+def _filters(ix: _Index, query: Query, include_dismissed: bool) -> _Filters:
     params: list[Any] = []
     clauses = []
     allowed: set[int] | None = None
     for q in query.qualifiers:
         if q.name in NARROW and not q.negated:
-            sql, args = _narrow_sql(q)
-            ids = {r[0] for r in db.execute(sql, args)}
+            sql, args = ix.narrow_sql(q)
+            ids = {r[0] for r in ix.rows(sql, args)}
             allowed = ids if allowed is None else allowed & ids
             continue
         if q.name in INDEXED and not q.negated:
-            sql, args = _narrow_sql(q)
-            rows = db.execute(sql + " LIMIT ?", (*args, BROAD + 1)).fetchall()
+            sql, args = ix.narrow_sql(q)
+            rows = ix.rows(sql + f" LIMIT {ix.ph}", (*args, BROAD + 1))
             if len(rows) <= BROAD:
                 ids = {r[0] for r in rows}
                 allowed = ids if allowed is None else allowed & ids
                 continue
-        clauses.append(_row_sql(q, params))
+        clauses.append(ix.row_sql(q, params))
     if not include_dismissed and not query.wants_dismissed():
         clauses.append("p.status != 'dismissed'")
     negative = query.negative
     if negative:
-        parts = [_phrase(t.words) if t.exact else _fts(t.words[0], len(t.words[0]) >= 3)
+        parts = [ix.phrase(t.words) if t.exact else ix.word(t.words[0], len(t.words[0]) >= 3)
                  for t in negative]
-        params.append(" OR ".join(parts))
-        # Looked up once (+p.id: a filter, never an index lookup per paper).
-        clauses.append("+p.id NOT IN (SELECT rowid FROM search_all WHERE search_all MATCH ?)")
-    return _Filters(" AND ".join(clauses) or "1", params, allowed)
+        clauses.append(ix.negated_words(ix.any_of(parts, group=False), params))
+    return _Filters(" AND ".join(clauses) or ix.true, params, allowed)
 
 
 # ---------------------------------------------------------------- the search
@@ -569,18 +707,15 @@ def search(
     An empty query (or one of qualifiers only) lists the matching papers newest first. When no
     paper has every word and ``relax``, the looser tier gives the closest papers instead
     (``relaxed`` says so). Raises :class:`BadInput` for a malformed query."""
-    if not is_sqlite(session):  # the engine's own search (storage.backend)
-        return pg_search(session, query=query, limit=limit, include_dismissed=include_dismissed,
-                         relax=relax)
     parsed = parse(query)
     if limit is not None and limit < 1:
         raise BadInput(f"limit must be at least 1, not {limit}")
-    db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+    ix = _index_of(session)
     outcome = _Outcome()
     outcome.relax = relax
-    ranked = _rank(db, parsed, limit=limit, include_dismissed=include_dismissed, outcome=outcome)
+    ranked = _rank(ix, parsed, limit=limit, include_dismissed=include_dismissed, outcome=outcome)
     if not ranked:
-        _check_sources(db, parsed)
+        _check_sources(ix, parsed)
         return SearchResult([], False, outcome.tried_relaxed)
     ids = [pid for pid, _, _ in ranked]
     papers = {p.id: p for p in session.exec(select(Paper).where(col(Paper.id).in_(ids))).all()}
@@ -606,13 +741,13 @@ class _Outcome:
     tried_relaxed: bool = False
 
 
-def _check_sources(db: sqlite3.Connection, query: Query) -> None:
+def _check_sources(ix: _Index, query: Query) -> None:
     wanted = [v for q in query.qualifiers if q.name == "source" and not q.negated
               for v in q.value]  # type: ignore[attr-defined]
     unknown = [v for v in wanted if v not in KNOWN_SOURCES]
     if not unknown:
         return
-    have = {r[0] for r in db.execute(
+    have = {r[0] for r in ix.rows(
         "SELECT DISTINCT source FROM paper UNION SELECT DISTINCT source FROM feed_entry")}
     missing = [v for v in unknown if v not in have]
     if missing:
@@ -625,16 +760,16 @@ def _long_expansions(n: int) -> int:
     return small if n <= 4 else middle if n <= 6 else large
 
 
-def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
+def _rank(ix: _Index, query: Query, *, limit: int | None,
           include_dismissed: bool, outcome: _Outcome) -> list[tuple[int, float, list[str]]]:
-    filters = _filters(db, query, include_dismissed)
+    filters = _filters(ix, query, include_dismissed)
     if filters.allowed is not None and not filters.allowed:
         return []
     positive = query.positive
     if not positive:
-        return [(pid, 0.0, []) for pid in _newest(db, filters, limit)]
+        return [(pid, 0.0, []) for pid in ix.newest(filters, limit)]
 
-    vocab = _vocabulary(db)
+    vocab = ix.vocabulary()
     terms: list[_Term] = []
     for i, t in enumerate(positive):
         last = query.typing and i == len(positive) - 1 and query.terms[-1] is t
@@ -644,26 +779,26 @@ def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
         terms.append(term)
     cap = None if limit is None else max(CANDIDATES_MIN, 4 * limit)
 
-    def fetch(table: str, match: str, exclude: Sequence[int] = ()) -> list[int]:
-        return _fetch(db, table, match, filters, cap, exclude)
+    def fetch(short: bool, match: str, exclude: Sequence[int] = ()) -> list[int]:
+        return ix.fetch(short, match, filters, cap, exclude)
 
     fuzzy = any(t.expansion and (t.expansion.fuzzy or t.expansion.fuzzy_prefixes) for t in terms)
     scored: list[tuple[int, float, list[str]]] = []
 
     # Tier 1: every word in the title, authors or tags. The newest matches, plus those with the
     # words in the order typed (closest), plus those needing near spellings.
-    plain = " AND ".join(t.fts(fuzzy=False, prefix=True) for t in terms)
-    short_ids = fetch("search_short", plain)
+    plain = ix.all_of([t.fts(ix, fuzzy=False, prefix=True) for t in terms])
+    short_ids = fetch(True, plain)
     if len(terms) > 1 and not any(t.exact for t in terms) and cap is not None \
             and len(short_ids) >= cap:
         # More matches than we rank: make sure those with the words in order are among them.
-        phrase = _phrase([t.word for t in terms]) + " *"
-        short_ids = list(dict.fromkeys(fetch("search_short", phrase) + short_ids))
-    loose = " AND ".join(t.fts(fuzzy=True, prefix=True) for t in terms)
+        phrase = ix.phrase([t.word for t in terms], prefix=True)
+        short_ids = list(dict.fromkeys(fetch(True, phrase) + short_ids))
+    loose = ix.all_of([t.fts(ix, fuzzy=True, prefix=True) for t in terms])
     if fuzzy and loose != plain and (cap is None or len(short_ids) < cap):
         # Near spellings only when the words as typed do not already give enough.
-        short_ids = list(dict.fromkeys(short_ids + fetch("search_short", loose)))
-    scored += _score(db, terms, short_ids, tier=1.0, long_fields=False)
+        short_ids = list(dict.fromkeys(short_ids + fetch(True, loose)))
+    scored += _score(ix, terms, short_ids, tier=1.0, long_fields=False)
 
     # Spaces mended: the same query with two words joined (``be nchmark``), one split
     # (``HaneVisibility``) or a letter moved across a space (``attentio nis``), when the
@@ -672,9 +807,8 @@ def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
     if respelled:
         best = {r[0]: r for r in scored}
         for alt in respelled:
-            alt_ids = fetch("search_short", " AND ".join(
-                t.fts(fuzzy=True, prefix=True) for t in alt))
-            for r in _score(db, alt, alt_ids, tier=1.0, long_fields=False):
+            alt_ids = fetch(True, ix.all_of([t.fts(ix, fuzzy=True, prefix=True) for t in alt]))
+            for r in _score(ix, alt, alt_ids, tier=1.0, long_fields=False):
                 if r[0] not in best or r[1] > best[r[0]][1]:
                     best[r[0]] = r
         scored = list(best.values())
@@ -688,19 +822,19 @@ def _rank(db: sqlite3.Connection, query: Query, *, limit: int | None,
         common = [t for t in terms if not t.exact and t.word in COMMON_WORDS]
         if len(common) == len(terms):
             common = []
-        anywhere = " AND ".join(
-            t.fts(fuzzy=len(t.word) > 3, prefix=False, most=_long_expansions(len(t.word)))
-            for t in terms if not any(t is c for c in common))
+        anywhere = ix.all_of([
+            t.fts(ix, fuzzy=len(t.word) > 3, prefix=False, most=_long_expansions(len(t.word)))
+            for t in terms if not any(t is c for c in common)])
         needed = None if limit is None else max(30, 2 * (limit - len(scored)))
-        long_ids = _fetch(db, "search_all", anywhere, filters,
+        long_ids = ix.fetch(False, anywhere, filters,
                           needed if cap is None or needed is None else min(cap, needed),
                           short_ids)
-        scored += _score(db, terms, long_ids, tier=0.0, long_fields=True, verify=common)
+        scored += _score(ix, terms, long_ids, tier=0.0, long_fields=True, verify=common)
 
     if not scored and outcome.relax:
         # Nothing has every word: the looser tier, flagged as such.
         outcome.tried_relaxed = True
-        scored = _looser(db, vocab, query, terms, respelled, filters, limit)
+        scored = _looser(ix, vocab, query, terms, respelled, filters, limit)
         outcome.relaxed = bool(scored)
     scored.sort(key=lambda r: (-r[1], -r[0]))
     return scored if limit is None else scored[:limit]
@@ -821,7 +955,7 @@ def _terms_of(vocab: Vocabulary, words: list[str], typing: bool) -> list[_Term]:
     return out
 
 
-def _looser(db: sqlite3.Connection, vocab: Vocabulary, query: Query, terms: list[_Term],
+def _looser(ix: _Index, vocab: Vocabulary, query: Query, terms: list[_Term],
             respelled: list[list[_Term]], filters: _Filters,
             limit: int | None) -> list[tuple[int, float, list[str]]]:
     """When no paper has every word: papers with all but one or two of them (each word as
@@ -841,19 +975,19 @@ def _looser(db: sqlite3.Connection, vocab: Vocabulary, query: Query, terms: list
                     and len(t.word) >= 5 and t.word not in vocab.terms:
                 t.expansion = _expand_far(vocab, t.word, t.last)
         n = len(usable)
-        parts = [t.fts(fuzzy=True, prefix=True, most=LOOSE_SPELLINGS) for t in usable]
+        parts = [t.fts(ix, fuzzy=True, prefix=True, most=LOOSE_SPELLINGS) for t in usable]
         levels = [m for m in (n - 1, n - 2) if m >= max(1, (n + 1) // 2)] or [1]
         for m in levels:
             combos = list(itertools.islice(itertools.combinations(range(n), m), 24))
-            match = " OR ".join("(" + " AND ".join(parts[i] for i in c) + ")" for c in combos)
-            found = _fetch(db, "search_short", match, filters, LOOSE_CANDIDATES, ())
+            match = ix.any_of(["(" + ix.all_of([parts[i] for i in c]) + ")" for c in combos],
+                              group=False)
+            found = ix.fetch(True, match, filters, LOOSE_CANDIDATES, ())
             ids += [i for i in found if i not in ids]
             if len(ids) >= LOOSE_CANDIDATES // 4:
                 break
     if not ids:
         return []
-    rows = db.execute("SELECT id, title, authors FROM search_doc "
-                      "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    rows = ix.docs(ids, ("title", "authors"))
     text = " ".join(typed)
     bare = text.replace(" ", "")
     out = []
@@ -873,7 +1007,8 @@ def _expand_far(vocab: Vocabulary, word: str, typing: bool) -> Expansion:
     tiers allow two only in words of seven or more)."""
     exp = Expansion(word)
     n = len(word)
-    pool = list({t for k in range(n - 2, n + 3)
+    # (sorted, as in Vocabulary._expand: the same words kept in every process)
+    pool = sorted({t for k in range(n - 2, n + 3)
                  for t in (*vocab.by_first.get((k, word[0]), ()),
                            *vocab.by_second.get((k, word[1]), ()))})
     for term, dist, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=2,
@@ -883,53 +1018,14 @@ def _expand_far(vocab: Vocabulary, word: str, typing: bool) -> Expansion:
     return exp
 
 
-def _newest(db: sqlite3.Connection, filters: _Filters, limit: int | None) -> list[int]:
-    """Papers passing the filters, newest first (a query with no words)."""
-    sql = f"SELECT p.id FROM paper p WHERE {filters.where}"
-    args: list[Any] = list(filters.params)
-    if filters.allowed is not None:
-        # Few papers: look each up. Many: walk the papers newest first and test membership.
-        lookup = "p.id" if len(filters.allowed) <= 2000 else "+p.id"
-        sql += f" AND {lookup} IN (SELECT value FROM json_each(?))"
-        args.append(json.dumps(sorted(filters.allowed)))
-    sql += " ORDER BY p.added DESC, p.id DESC"
-    if limit is not None:
-        sql += " LIMIT ?"
-        args.append(limit)
-    return [r[0] for r in db.execute(sql, args)]
-
-
-def _fetch(db: sqlite3.Connection, table: str, match: str, filters: _Filters, cap: int | None,
-           exclude: Sequence[int]) -> list[int]:
-    """Ids of papers whose ``table`` row matches ``match`` and that pass the filters, newest
-    first, at most ``cap``. The index drives; the paper row is looked up per match."""
-    sql = (f"SELECT s.rowid FROM {table} s JOIN paper p ON p.id = s.rowid "
-           f"WHERE {table} MATCH ? AND {filters.where}")
-    args: list[Any] = [match, *filters.params]
-    if filters.allowed is not None:
-        # +rowid: a filter on the index's matches, not one index lookup per allowed paper.
-        sql += " AND +s.rowid IN (SELECT value FROM json_each(?))"
-        args.append(json.dumps(sorted(filters.allowed)))
-    if exclude:
-        sql += " AND +s.rowid NOT IN (SELECT value FROM json_each(?))"
-        args.append(json.dumps(sorted(exclude)))
-    sql += " ORDER BY s.rowid DESC"
-    if cap is not None:
-        sql += " LIMIT ?"
-        args.append(cap)
-    return [r[0] for r in db.execute(sql, args)]
-
-
-def _score(db: sqlite3.Connection, terms: list[_Term], ids: list[int], *, tier: float,
+def _score(ix: _Index, terms: list[_Term], ids: list[int], *, tier: float,
            long_fields: bool, verify: Sequence[_Term] = ()) -> list[tuple[int, float, list[str]]]:
     """Score candidates; those where a term of ``verify`` (left out of the index query) is
     missing are dropped."""
     if not ids:
         return []
     fields = FIELDS if long_fields else SHORT_FIELDS
-    rows = db.execute(
-        f"SELECT id, {', '.join(fields)} FROM search_doc "
-        "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    rows = ix.docs(ids, fields)
     typed = " ".join(w for t in terms for w in t.words)
     weights = [FIELD_WEIGHT[name] for name in fields]
     out = []

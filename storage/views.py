@@ -332,11 +332,20 @@ def stats(session: Session, *, weeks: int = 12, today: date | None = None) -> St
 
 class ChangeWatcher:
     """Notices commits made through any other connection (the command line, another app, this
-    app's own writes) with ``PRAGMA data_version`` on one long-lived connection: a cheap check
-    that reads no table. Use it from one thread."""
+    app's own writes). SQLite: ``PRAGMA data_version`` on one long-lived connection, a cheap
+    check that reads no table. PostgreSQL: ``LISTEN`` plus the change log, on a thread of its
+    own that reconnects by itself (:mod:`storage.changes_pg`). Use it from one thread."""
 
     def __init__(self, lib: Library) -> None:
-        self._conn: sqlite3.Connection | None = lib.raw()
+        self._pg: Any = None
+        self._conn: sqlite3.Connection | None = None
+        url = getattr(lib, "url", None)
+        if url:
+            from storage.changes_pg import PgChangeWatcher
+
+            self._pg = PgChangeWatcher(url)
+            return
+        self._conn = lib.raw()
         self._version = self._read()
 
     def _read(self) -> int:
@@ -345,6 +354,8 @@ class ChangeWatcher:
 
     def changed(self) -> bool:
         """Whether anything was committed since the last call (or since this was made)."""
+        if self._pg is not None:
+            return bool(self._pg.changed())
         if self._conn is None:
             return False
         version = self._read()
@@ -353,7 +364,16 @@ class ChangeWatcher:
             return True
         return False
 
+    @property
+    def status(self) -> str | None:
+        """None while changes can be seen; else one line saying why not (a library server
+        that went away: the watcher is reconnecting)."""
+        return None if self._pg is None else self._pg.status
+
     def close(self) -> None:
+        if self._pg is not None:
+            self._pg.close()
+            self._pg = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None

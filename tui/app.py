@@ -75,10 +75,30 @@ class PapershelfApp(App[None]):
         self._apply_config()
         if self.watch_changes:
             self.watcher = views.ChangeWatcher(self.lib)
-            self.set_interval(self.POLL_SECONDS, self.main.poll_changes)
+            self.set_interval(self.POLL_SECONDS, self.poll_changes)
         if self.problems:
             self.notify("\n".join(self.problems), title="config.toml: using defaults for",
                         severity="warning", timeout=20)
+
+    def poll_changes(self) -> None:
+        """What the timer runs every second: the line saying the library's server is away (the
+        watcher reconnects by itself), then the main screen's reload if anything changed."""
+        watcher = self.watcher
+        if watcher is None:
+            return
+        self.show_connection(watcher.status)
+        self.main.poll_changes()
+
+    def show_connection(self, status: str | None) -> None:
+        from tui.widgets.connection_status import ConnectionStatus
+
+        shown = self.main.query(ConnectionStatus)
+        if status is None:
+            shown.remove()
+        elif shown:
+            shown.first().update(status)
+        else:
+            self.main.mount(ConnectionStatus(status, id="connection-status", markup=False))
 
     def _apply_config(self) -> None:
         from tui.bindings import PRESETS

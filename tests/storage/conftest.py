@@ -1,5 +1,11 @@
 """Fixtures of the storage tests (defined with the sample data they load)."""
 
-from tests.storage.search_data import search_lib, search_template
+from tests.storage.search_data import (
+    any_lib,
+    any_search_lib,
+    pg_search_template,
+    search_lib,
+    search_template,
+)
 
-__all__ = ["search_lib", "search_template"]
+__all__ = ["any_lib", "any_search_lib", "pg_search_template", "search_lib", "search_template"]

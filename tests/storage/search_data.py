@@ -4,6 +4,7 @@ that put one word (wombat, quokka) in different fields and spellings for the ran
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -14,6 +15,7 @@ import pytest
 from reader.record import PaperRecord
 from storage import ops
 from storage.db import Library, open_library
+from tests.support.pg import PgServer
 
 DATA = Path(__file__).parent / "data" / "search_library.json"
 
@@ -61,3 +63,63 @@ def search_lib(search_template: Path, db_path: Path) -> Iterator[Library]:
     lib = open_library(db_path)
     yield lib
     lib.close()
+
+
+# ---------------------------------------------------------------- the same on PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def pg_search_template(pg_server: PgServer) -> str:
+    """The search sample library in a PostgreSQL database, built once per test process (a
+    template: each test gets a copy)."""
+    url = pg_server.new_database()
+    lib = open_library(url)
+    try:
+        load_search_library(lib)
+    finally:
+        lib.close()
+    return url
+
+
+def _pg_copy(server: PgServer, template_url: str) -> str:
+    import psycopg
+
+    name = f"{template_url.rsplit('/', 1)[1]}_copy{next(_copies)}"
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_url.rsplit("/", 1)[1]}"')
+    return server.url(name)
+
+
+_copies = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_search_lib(request: pytest.FixtureRequest) -> Iterator[Library]:
+    """The search sample library on each engine in turn (SQLite: ``search_lib``)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("search_lib")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = _pg_copy(server, request.getfixturevalue("pg_search_template"))
+    lib = open_library(url)
+    yield lib
+    lib.close()
+    server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_lib(request: pytest.FixtureRequest) -> Iterator[Library]:
+    """An empty library on each engine in turn (SQLite: ``lib``)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("lib")
+        return
+    lib = open_library(request.getfixturevalue("pg_url"))
+    yield lib
+    lib.close()
+
+
+def reopen(lib: Library) -> Library:
+    """Another :class:`Library` on the same library (another connection, as another process
+    would have)."""
+    url = getattr(lib, "url", None)
+    return open_library(url) if url else Library(lib.path)

@@ -1,4 +1,4 @@
-"""Search over the small sample library (tests/storage/data/search_library.json): matching,
+"""Search over the small sample library (tests/storage/data/any_search_library.json): matching,
 ranking, qualifiers, and the index following every kind of change, undo included."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from reader.record import PaperRecord
 from storage import ops
 from storage.db import Library
 from storage.search import SearchHit, index_problems, rebuild_index, search, search_papers
+from tests.storage.search_data import reopen
 
 
 def hits(lib: Library, query: str, **kw: object) -> list[SearchHit]:
@@ -38,8 +39,8 @@ def problems(lib: Library) -> list[str]:
 # ---------------------------------------------------------------- words
 
 
-def test_typos_find_attention_is_all_you_need_first(search_lib: Library) -> None:
-    found = hits(search_lib, "atention is al")
+def test_typos_find_attention_is_all_you_need_first(any_search_lib: Library) -> None:
+    found = hits(any_search_lib, "atention is al")
     assert [h.paper.key for h in found] == ["vaswani2017attention"]
     assert found[0].paper.title == "Attention Is All You Need"
     assert found[0].paper_id == found[0].paper.id
@@ -56,8 +57,8 @@ def test_typos_find_attention_is_all_you_need_first(search_lib: Library) -> None
     ("diffusoin probabilstic", "ho2020denoising"),
     ("mastring the gmae of go", "silver2017mastering"),
 ])
-def test_near_spellings_and_word_order(search_lib: Library, query: str, first: str) -> None:
-    assert keys(search_lib, query)[0] == first
+def test_near_spellings_and_word_order(any_search_lib: Library, query: str, first: str) -> None:
+    assert keys(any_search_lib, query)[0] == first
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -68,31 +69,31 @@ def test_near_spellings_and_word_order(search_lib: Library, query: str, first: s
     ("mastering the ga", ["silver2017mastering"]),
     ("quokkal", ["tour2018quokkaland", "island2018quokka"]),  # or quokka, mistyped
 ])
-def test_prefixes_while_typing(search_lib: Library, query: str, expected: list[str] | None) -> None:
+def test_prefixes_while_typing(any_search_lib: Library, query: str, expected: list[str] | None) -> None:
     if expected is None:
-        assert "vaswani2017attention" in keys(search_lib, query)
+        assert "vaswani2017attention" in keys(any_search_lib, query)
     else:
-        assert keys(search_lib, query) == expected
+        assert keys(any_search_lib, query) == expected
 
 
-def test_every_word_must_match_somewhere(search_lib: Library) -> None:
+def test_every_word_must_match_somewhere(any_search_lib: Library) -> None:
     # ... or the looser tier answers, and says so (the closest titles, some words left out).
-    with search_lib.read() as session:
+    with any_search_lib.read() as session:
         loose = search(session, query="attention zebra")
         strict = search(session, query="attention")
     assert loose.relaxed and loose.tried_relaxed
     assert {h.paper.key for h in loose.hits} == {"vaswani2017attention", "luong2015effective"}
     assert not strict.relaxed and not strict.tried_relaxed
     # What a script selects with a query must match every word: search_papers is strict.
-    assert keys(search_lib, "attention zebra") == []
-    assert len(keys(search_lib, "attention zebra", relax=True)) == 2
-    assert keys(search_lib, "deep residual") == ["he2016deep"]
+    assert keys(any_search_lib, "attention zebra") == []
+    assert len(keys(any_search_lib, "attention zebra", relax=True)) == 2
+    assert keys(any_search_lib, "deep residual") == ["he2016deep"]
     # One word in the title, one in the authors, one in the abstract.
-    assert keys(search_lib, "deep kaiming substantially") == ["he2016deep"]
+    assert keys(any_search_lib, "deep kaiming substantially") == ["he2016deep"]
 
 
-def test_ranking_title_then_author_tag_abstract_note(search_lib: Library) -> None:
-    found = hits(search_lib, "wombat")
+def test_ranking_title_then_author_tag_abstract_note(any_search_lib: Library) -> None:
+    found = hits(any_search_lib, "wombat")
     assert [(h.paper.key, h.matched) for h in found] == [
         ("digger2019wombat", ["title"]),
         ("wombat2019soil", ["authors"]),
@@ -104,12 +105,12 @@ def test_ranking_title_then_author_tag_abstract_note(search_lib: Library) -> Non
     assert scores == sorted(scores, reverse=True) and len(set(scores)) == 5
 
 
-def test_closer_above_looser(search_lib: Library) -> None:
+def test_closer_above_looser(any_search_lib: Library) -> None:
     # The word itself, then a longer word it begins, then a near spelling.
-    assert keys(search_lib, "quokka") == ["island2018quokka", "tour2018quokkaland",
+    assert keys(any_search_lib, "quokka") == ["island2018quokka", "tour2018quokkaland",
                                           "census2018qokka"]
     # Titles before abstracts and notes; the shorter, closer title first.
-    assert [(h.paper.key, h.matched) for h in hits(search_lib, "attention")] == [
+    assert [(h.paper.key, h.matched) for h in hits(any_search_lib, "attention")] == [
         ("vaswani2017attention", ["title"]),
         ("luong2015effective", ["title"]),
         ("bahdanau2014neural", ["abstract"]),
@@ -118,12 +119,13 @@ def test_closer_above_looser(search_lib: Library) -> None:
 
 
 @pytest.mark.parametrize("query", ["bostrom", "Boström", 'Bostr{\\"o}m', 'bostr\\"{o}m', "BOSTRÖM"])
-def test_accents_and_latex_match_each_other(search_lib: Library, query: str) -> None:
+def test_accents_and_latex_match_each_other(any_search_lib: Library, query: str) -> None:
     # One paper has the author as Bostr{\"o}m (LaTeX), the other as Boström; newer first on a tie.
-    assert keys(search_lib, query) == ["bostrom2013existential", "bostrom2014superintelligence"]
+    assert keys(any_search_lib, query) == ["bostrom2013existential", "bostrom2014superintelligence"]
 
 
-def test_latex_and_special_letters_in_the_library_are_folded(lib: Library) -> None:
+def test_latex_and_special_letters_in_the_library_are_folded(any_lib: Library) -> None:
+    lib = any_lib
     with lib.action("add") as session:
         ops.merge_record(session, record=PaperRecord(
             title="On Schr\\\"{o}dinger's Cat and Stra\\ss e Fa\\c{c}ades",
@@ -133,34 +135,34 @@ def test_latex_and_special_letters_in_the_library_are_folded(lib: Library) -> No
         assert len(hits(lib, query)) == 1, query
 
 
-def test_words_match_notes_quotes_ids_and_years(search_lib: Library) -> None:
-    assert keys(search_lib, "orthogonality thesis") == ["bostrom2014superintelligence"]
-    assert keys(search_lib, "weighted variational") == ["ho2020denoising"]  # a note's quote
-    assert [(h.paper.key, h.matched) for h in hits(search_lib, "vaswani 2017")] == [
+def test_words_match_notes_quotes_ids_and_years(any_search_lib: Library) -> None:
+    assert keys(any_search_lib, "orthogonality thesis") == ["bostrom2014superintelligence"]
+    assert keys(any_search_lib, "weighted variational") == ["ho2020denoising"]  # a note's quote
+    assert [(h.paper.key, h.matched) for h in hits(any_search_lib, "vaswani 2017")] == [
         ("vaswani2017attention", ["authors", "ids"])]
-    assert keys(search_lib, "1706.03762") == ["vaswani2017attention"]
-    assert keys(search_lib, "vaswani2017attention") == ["vaswani2017attention"]
+    assert keys(any_search_lib, "1706.03762") == ["vaswani2017attention"]
+    assert keys(any_search_lib, "vaswani2017attention") == ["vaswani2017attention"]
 
 
-def test_phrases_are_exact(search_lib: Library) -> None:
-    assert keys(search_lib, '"all you need"') == ["vaswani2017attention"]
-    assert keys(search_lib, '"attention is"') == ["vaswani2017attention"]
-    assert keys(search_lib, '"need you all"') == []
-    assert keys(search_lib, '"atention is"') == []  # no typos inside quotes
-    assert keys(search_lib, '"noise schedule" diffusion') == ["ho2020denoising"]
+def test_phrases_are_exact(any_search_lib: Library) -> None:
+    assert keys(any_search_lib, '"all you need"') == ["vaswani2017attention"]
+    assert keys(any_search_lib, '"attention is"') == ["vaswani2017attention"]
+    assert keys(any_search_lib, '"need you all"') == []
+    assert keys(any_search_lib, '"atention is"') == []  # no typos inside quotes
+    assert keys(any_search_lib, '"noise schedule" diffusion') == ["ho2020denoising"]
 
 
-def test_negated_words(search_lib: Library) -> None:
-    assert keys(search_lib, "attention -translation") == ["vaswani2017attention",
+def test_negated_words(any_search_lib: Library) -> None:
+    assert keys(any_search_lib, "attention -translation") == ["vaswani2017attention",
                                                           "ho2020denoising"]
-    assert keys(search_lib, 'attention -"noise schedule"') == [
+    assert keys(any_search_lib, 'attention -"noise schedule"') == [
         "vaswani2017attention", "luong2015effective", "bahdanau2014neural"]
 
 
-def test_no_results(search_lib: Library) -> None:
-    assert hits(search_lib, "xyzzy") == []
-    assert hits(search_lib, "attention tag:vision") == []
-    assert hits(search_lib, "year:1900") == []
+def test_no_results(any_search_lib: Library) -> None:
+    assert hits(any_search_lib, "xyzzy") == []
+    assert hits(any_search_lib, "attention tag:vision") == []
+    assert hits(any_search_lib, "year:1900") == []
 
 
 # ---------------------------------------------------------------- qualifiers
@@ -207,51 +209,51 @@ def test_no_results(search_lib: Library) -> None:
     ("arxiv:1706.03762v5", ["vaswani2017attention"]),
     ("tag:nonexistent", []),
 ])
-def test_qualifiers(search_lib: Library, query: str, expected: list[str]) -> None:
-    assert keys(search_lib, query) == expected
+def test_qualifiers(any_search_lib: Library, query: str, expected: list[str]) -> None:
+    assert keys(any_search_lib, query) == expected
 
 
-def test_dismissed_papers_only_when_asked(search_lib: Library) -> None:
-    assert keys(search_lib, "transferable visual") == []
-    assert keys(search_lib, "transferable visual status:dismissed") == ["radford2021learning"]
-    assert keys(search_lib, "transferable visual", include_dismissed=True) == [
+def test_dismissed_papers_only_when_asked(any_search_lib: Library) -> None:
+    assert keys(any_search_lib, "transferable visual") == []
+    assert keys(any_search_lib, "transferable visual status:dismissed") == ["radford2021learning"]
+    assert keys(any_search_lib, "transferable visual", include_dismissed=True) == [
         "radford2021learning"]
-    assert "radford2021learning" in keys(search_lib, "tag:vision", include_dismissed=True)
+    assert "radford2021learning" in keys(any_search_lib, "tag:vision", include_dismissed=True)
 
 
-def test_an_empty_query_lists_newest_first_and_limit_cuts(search_lib: Library) -> None:
-    everything = keys(search_lib, "", limit=None)
+def test_an_empty_query_lists_newest_first_and_limit_cuts(any_search_lib: Library) -> None:
+    everything = keys(any_search_lib, "", limit=None)
     assert len(everything) == 17 and everything[0] == "census2018qokka"
     assert everything[-1] == "vaswani2017attention"
-    assert keys(search_lib, "", limit=2) == ["census2018qokka", "tour2018quokkaland"]
-    assert keys(search_lib, "attention", limit=1) == ["vaswani2017attention"]
+    assert keys(any_search_lib, "", limit=2) == ["census2018qokka", "tour2018quokkaland"]
+    assert keys(any_search_lib, "attention", limit=1) == ["vaswani2017attention"]
     with pytest.raises(BadInput, match="limit must be at least 1, not 0"):
-        hits(search_lib, "attention", limit=0)
+        hits(any_search_lib, "attention", limit=0)
 
 
-def test_bad_queries_raise_bad_input(search_lib: Library) -> None:
+def test_bad_queries_raise_bad_input(any_search_lib: Library) -> None:
     with pytest.raises(BadInput, match=r"^bad year '20x' in 'year:20x'"):
-        hits(search_lib, "attention year:20x")
+        hits(any_search_lib, "attention year:20x")
     with pytest.raises(BadInput, match=r"^unknown qualifier 'tga:' in 'tga:llm': did you "
                                          r"mean tag:\?$"):
-        hits(search_lib, "tga:llm")
-    assert hits(search_lib, "colour:red") == []  # not a qualifier: words, found nowhere
+        hits(any_search_lib, "tga:llm")
+    assert hits(any_search_lib, "colour:red") == []  # not a qualifier: words, found nowhere
     # A well-formed but unknown source, when nothing matches, is named too.
     with pytest.raises(BadInput, match=r"^unknown source 'hff' in the query \(sources: "):
-        hits(search_lib, "source:hff")
-    assert hits(search_lib, "source:doi") == []  # known, just unused here
+        hits(any_search_lib, "source:hff")
+    assert hits(any_search_lib, "source:doi") == []  # known, just unused here
 
 
-def test_scores_and_matched_fields(search_lib: Library) -> None:
-    found = hits(search_lib, "attention", limit=None)
+def test_scores_and_matched_fields(any_search_lib: Library) -> None:
+    found = hits(any_search_lib, "attention", limit=None)
     assert all(1.0 < h.score <= 2.0 for h in found[:2])  # all words in title/authors/tags
     assert all(0.0 < h.score < 1.0 for h in found[2:])   # needed the abstract or notes
-    assert [h.score for h in hits(search_lib, "tag:llm")] == [0.0, 0.0]
+    assert [h.score for h in hits(any_search_lib, "tag:llm")] == [0.0, 0.0]
 
 
-def test_safe_from_threads_with_their_own_sessions(search_lib: Library) -> None:
+def test_safe_from_threads_with_their_own_sessions(any_search_lib: Library) -> None:
     queries = ["atention is al", "wombat", "bostrom", "tag:llm", "quokka", "deep resid"]
-    expected = {q: keys(search_lib, q) for q in queries}
+    expected = {q: keys(any_search_lib, q) for q in queries}
     results: list[tuple[str, list[str]]] = []
     errors: list[BaseException] = []
 
@@ -259,7 +261,7 @@ def test_safe_from_threads_with_their_own_sessions(search_lib: Library) -> None:
         try:
             for _ in range(10):
                 for q in queries:
-                    results.append((q, keys(search_lib, q)))
+                    results.append((q, keys(any_search_lib, q)))
         except BaseException as err:  # pragma: no cover - reported below
             errors.append(err)
 
@@ -276,8 +278,8 @@ def test_safe_from_threads_with_their_own_sessions(search_lib: Library) -> None:
 # ---------------------------------------------------------------- the index follows changes
 
 
-def test_index_follows_add_edit_tag_note_delete_and_undo(search_lib: Library) -> None:
-    lib = search_lib
+def test_index_follows_add_edit_tag_note_delete_and_undo(any_search_lib: Library) -> None:
+    lib = any_search_lib
     assert problems(lib) == []
     # add
     with lib.action("add") as session:
@@ -339,8 +341,8 @@ def test_index_follows_add_edit_tag_note_delete_and_undo(search_lib: Library) ->
     assert problems(lib) == []
 
 
-def test_index_follows_delete_and_its_undo(search_lib: Library) -> None:
-    lib = search_lib
+def test_index_follows_delete_and_its_undo(any_search_lib: Library) -> None:
+    lib = any_search_lib
     with lib.action("rm") as session:
         ops.remove_paper(session, paper=ops.find_paper(session, ref="ho2020denoising"))
     assert keys(lib, "diffusion") == [] and keys(lib, "noise schedule") == []
@@ -402,9 +404,9 @@ def test_changes_written_outside_papershelf_are_indexed_by_the_next_write(
     assert problems(search_lib) == []
 
 
-def test_a_search_after_a_change_in_another_connection_sees_it(search_lib: Library) -> None:
-    assert keys(search_lib, "platypus") == []
-    other = Library(search_lib.path)
+def test_a_search_after_a_change_in_another_connection_sees_it(any_search_lib: Library) -> None:
+    assert keys(any_search_lib, "platypus") == []
+    other = reopen(any_search_lib)
     try:
         with other.action("add") as session:
             ops.merge_record(session, record=PaperRecord(title="Platypus venom",
@@ -412,7 +414,7 @@ def test_a_search_after_a_change_in_another_connection_sees_it(search_lib: Libra
     finally:
         other.close()
     # The vocabulary this process holds learns the new words: near spellings work at once.
-    assert keys(search_lib, "platypsu") == ["monotremeplatypus"]
+    assert keys(any_search_lib, "platypsu") == ["monotremeplatypus"]
 
 
 # ---------------------------------------------------------------- garbage in
@@ -427,10 +429,10 @@ QUERY_PARTS = st.sampled_from([
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(QUERY_PARTS, st.text(max_size=12)), max_size=8))
-def test_any_text_gives_results_or_one_bad_input(search_lib: Library, parts: list[str]) -> None:
+def test_any_text_gives_results_or_one_bad_input(any_search_lib: Library, parts: list[str]) -> None:
     query = "".join(parts) if len(parts) % 2 else " ".join(parts)
     try:
-        found = hits(search_lib, query)
+        found = hits(any_search_lib, query)
     except BadInput as err:
         assert "\n" not in str(err) and str(err)
     else:
@@ -440,11 +442,12 @@ def test_any_text_gives_results_or_one_bad_input(search_lib: Library, parts: lis
 # ---------------------------------------------------------------- real papers
 
 
-def test_real_daily_papers_titles_and_accented_authors(lib: Library,
+def test_real_daily_papers_titles_and_accented_authors(any_lib: Library,
                                                        shared_fixtures: Path) -> None:
     """The papers of a real Hugging Face Daily Papers response (14 papers, accented authors of
     the Mistral paper): each is found by its title typed with a slip, and each accented author
     by the name typed without accents."""
+    lib = any_lib
     items = json.loads((shared_fixtures / "hf" / "daily_papers_2026-01-14.json").read_text(
         encoding="utf-8"))
     ids = {}
