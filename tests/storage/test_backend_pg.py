@@ -247,7 +247,7 @@ async def test_the_app_triages_a_postgresql_library(pg_url: str) -> None:
             await settle(pilot)
             papers = app.main.papers
             assert papers.paper_id == first
-            await press(pilot, "k")
+            await press(pilot, "y")
             assert papers.paper_id == second
             await press(pilot, "d")
             with lib.read() as session:
