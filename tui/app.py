@@ -23,6 +23,7 @@ from storage.db import Library, utcnow
 from tui.config import Config, load_config
 from tui.screens.main import MainScreen
 from tui.services.facade import Services
+from tui.themes import readable_variables
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -59,6 +60,10 @@ class PapershelfApp(App[None]):
         self.watch_changes = watch
         self.watcher: views.ChangeWatcher | None = None
         self.keymap: dict[str, str] = {}
+
+    def get_css_variables(self) -> dict[str, str]:
+        # Every theme's text colours nudged to WCAG AA on the app's backgrounds (tui/themes.py).
+        return readable_variables(super().get_css_variables())
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.content import Content
 from textual.reactive import var
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -15,14 +16,13 @@ MAIN_VIEWS = [View("inbox"), View("queued"), View("reading"), View("read"), View
               View("all")]
 
 
-def _label(title: str, count: int, width: int, *, note: str = "") -> Text:
-    """The view's name on the left (cut to fit), its count on the right, in ``width`` cells."""
+def _label(title: str, count: int, width: int, *, note: str = "") -> Content:
+    """The view's name on the left (cut to fit), its count on the right, in ``width`` cells
+    (the count in the theme's muted text colour)."""
     number = f"{count}" if not note else f"{note}/{count}"
     room = max(3, width - len(number) - 1)
     shown = title if len(title) <= room else title[: room - 1] + "…"
-    text = Text(shown.ljust(room) + " ", no_wrap=True)
-    text.append(number, style="dim")
-    return text
+    return Content.assemble(shown.ljust(room) + " ", (number, "$text-muted"))
 
 
 class ViewList(OptionList):
