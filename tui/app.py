@@ -63,7 +63,8 @@ class PapershelfApp(App[None]):
 
     def get_css_variables(self) -> dict[str, str]:
         # Every theme's text colours nudged to WCAG AA on the app's backgrounds (tui/themes.py).
-        return readable_variables(super().get_css_variables())
+        self.theme_variables = readable_variables(super().get_css_variables())
+        return self.theme_variables
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()

@@ -16,6 +16,9 @@ to whichever theme is chosen, a user's own included. The contrast test
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.style import Style
 from textual.color import Color
 
 AA = 4.5  # WCAG AA for body text
@@ -90,7 +93,7 @@ def _color(variables: dict[str, str], name: str, over: Color) -> Color:
 # "plain" = the screen, the panels, the list, a dialog, a marked row, a row under the mouse.
 _PLAIN_TEXT = ["foreground", "text", "text-muted", "text-primary", "text-secondary",
                "text-accent", "text-warning", "text-success", "text-error", "link-color",
-               "block-cursor-blurred-foreground"]
+               "block-cursor-blurred-foreground", "button-foreground"]
 _FOOTER_TEXT = ["footer-foreground", "footer-description-foreground", "footer-key-foreground"]
 
 
@@ -126,6 +129,16 @@ def readable_variables(variables: dict[str, str]) -> dict[str, str]:
     cursor = _over(_color(variables, "block-cursor-background", surface), surface)
     cursor = _bar(out, "block-cursor-background", cursor, ["block-cursor-foreground"])
     out["block-cursor-foreground"] = _fixed(variables, "block-cursor-foreground", [cursor])
+    # Selected text in an input (a field editor's line is selected when focused).
+    if "input-selection-background" in variables:
+        selections = [bg + _color(variables, "input-selection-background", bg) for bg in plain]
+        out["input-selection-foreground"] = _fixed(variables, "input-selection-foreground",
+                                                   selections)
+    # A coloured button's label (Export is "primary", Delete is "error").
+    if "button-color-foreground" in variables:
+        buttons = [_over(_color(variables, name, surface), surface)
+                   for name in ("primary", "error")]
+        out["button-color-foreground"] = _fixed(variables, "button-color-foreground", buttons)
     return out
 
 
@@ -174,3 +187,13 @@ def _fixed(variables: dict[str, str], name: str, backgrounds: list[Color]) -> st
     if fixed == color:
         return value
     return fixed.hex if fixed.a >= 1 else f"{fixed.with_alpha(1).hex} {round(fixed.a * 100)}%"
+
+
+def theme_style(app: Any, name: str, background: str = "surface") -> Style:
+    """The app's theme colour ``name`` (a CSS variable, readable as fixed above) as a Rich
+    style, drawn over the theme's ``background``: for Rich renderables (tables), which cannot
+    use CSS variables. Build them again when the theme changes."""
+    variables = app.theme_variables
+    base = Color.parse(variables["background"])
+    bg = _over(_color(variables, background, base), base)
+    return Style(color=_over(_color(variables, name, bg), bg).rich_color)

@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
@@ -155,24 +156,21 @@ class TagDialog(ModalScreen[TagChange | None]):
     def on_mount(self) -> None:
         self._suggest("")
 
-    def _current(self) -> Text:
-        text = Text()
-        text.append("on all: ", style="dim")
-        text.append(", ".join(self.on_all) or "(none)")
+    # Content, not Text: its colours are the theme's ($text-muted...), readable in every theme.
+    def _current(self) -> Content:
+        parts: list[str | tuple[str, str]] = [("on all: ", "$text-muted"),
+                                              ", ".join(self.on_all) or "(none)"]
         if self.on_some:
-            text.append("   on some: ", style="dim")
-            text.append(", ".join(self.on_some))
-        return text
+            parts += [("   on some: ", "$text-muted"), ", ".join(self.on_some)]
+        return Content.assemble(*parts)
 
-    def _pending(self) -> Text:
-        text = Text()
+    def _pending(self) -> Content:
+        parts: list[str | tuple[str, str]] = []
         if not self.change:
-            text.append("no changes yet", style="dim")
-        for name in self.change.add:
-            text.append(f"+{name} ", style="green")
-        for name in self.change.remove:
-            text.append(f"-{name} ", style="red")
-        return text
+            parts.append(("no changes yet", "$text-muted"))
+        parts += [(f"+{name} ", "$text-success") for name in self.change.add]
+        parts += [(f"-{name} ", "$text-error") for name in self.change.remove]
+        return Content.assemble(*parts)
 
     def _suggest(self, typed: str) -> None:
         token = typed.rsplit(",", 1)[-1].strip()
