@@ -62,15 +62,12 @@ def readable(color: Color, backgrounds: list[Color], target: float = AA + MARGIN
     if _worst(color, backgrounds) >= target:
         return color
     end = _extreme(backgrounds)
-    base = color
-    for step in range(1, 101):
+    for step in range(1, 201):
         amount = step / 100
-        if color.a < 1:  # raise the opacity first, then move the colour itself
-            alpha = min(1.0, color.a + amount)
-            base = color.with_alpha(alpha)
-            candidate = base if alpha < 1 else color.with_alpha(1).blend(end, amount - (1 - color.a))
-        else:
-            candidate = color.blend(end, amount)
+        if color.a + amount < 1:  # raise the opacity first,
+            candidate = color.with_alpha(color.a + amount)
+        else:  # then move the colour itself
+            candidate = color.with_alpha(1).blend(end, min(1.0, amount - (1 - color.a)))
         if _worst(candidate, backgrounds) >= target:
             return candidate
     return end
@@ -89,11 +86,11 @@ def _color(variables: dict[str, str], name: str, over: Color) -> Color:
     return color
 
 
-# Text colours the app (and Textual's widgets it uses) draws, and the surfaces each sits on:
-# "plain" = the screen, the panels, the list, a dialog, a marked row, a row under the mouse.
-_PLAIN_TEXT = ["foreground", "text", "text-muted", "text-primary", "text-secondary",
-               "text-accent", "text-warning", "text-success", "text-error", "link-color",
-               "block-cursor-blurred-foreground", "button-foreground"]
+# Text colours the app (and Textual's widgets it uses) draws on "plain" backgrounds: the
+# screen, the panels, the list, a dialog, a marked row, a row under the mouse, a focused list.
+PLAIN_TEXT = ["foreground", "foreground-muted", "text", "text-muted", "text-primary",
+              "text-secondary", "text-accent", "text-warning", "text-success", "text-error",
+              "link-color", "block-cursor-blurred-foreground", "button-foreground"]
 _FOOTER_TEXT = ["footer-foreground", "footer-description-foreground", "footer-key-foreground"]
 
 
@@ -110,15 +107,20 @@ def readable_variables(variables: dict[str, str]) -> dict[str, str]:
     panel = _over(_color(variables, "panel", background), background)
     footer = _over(_color(variables, "footer-background", panel), panel)
     plain = [background, surface, panel]
-    # A marked row (the accent at 20%), a focused note ($boost), a highlighted sidebar entry
-    # when the sidebar is not focused, a row under the mouse.
+    # A marked row (the accent at 20%), a focused note or a row under the mouse ($boost), a
+    # focused list (Textual tints it with the foreground at 5%: counted as white or black at
+    # 5%, the foreground being what is fixed here).
     plain.append(surface + _color(variables, "accent", surface).multiply_alpha(0.2))
     plain.append(surface + _color(variables, "boost", surface))
-    plain.append(panel + _color(variables, "block-cursor-blurred-background", panel))
-    plain.append(surface + _color(variables, "block-cursor-blurred-background", surface))
-    for name in _PLAIN_TEXT:
+    plain += [bg + bg.get_contrast_text(0.05) for bg in (panel, surface)]
+    for name in PLAIN_TEXT:
         if name in variables:
             out[name] = _fixed(variables, name, plain)
+    # The highlight of a list that is not focused (the sidebar's current view) is the primary
+    # colour at 30%: where that falls short under the text, the tint is darkened (lightened on
+    # a light theme) rather than every text of the app brightened for its sake.
+    _tint(out, "block-cursor-blurred-background", [panel, surface],
+          _color(out, "block-cursor-blurred-foreground", panel))
     # Text on a coloured bar (the footer, the cursor row): when even white (or black) is not
     # enough on the theme's colour, the bar is darkened (or lightened) a little instead of
     # turning its text the other way round.
@@ -160,6 +162,27 @@ def _bar(out: dict[str, str], name: str, bar: Color, texts: list[str]) -> Color:
     return away
 
 
+def _tint(out: dict[str, str], name: str, bases: list[Color], text: Color) -> None:
+    """The (maybe translucent) background ``name``, drawn over each of ``bases``, moved away
+    from ``text`` (toward black under light text) until ``text`` reaches AA on it."""
+    tint = _color(out, name, bases[0])
+
+    def readable_on(candidate: Color) -> bool:
+        return all(contrast(_over(text, base + candidate), base + candidate) >= AA + MARGIN
+                   for base in bases)
+
+    if readable_on(tint):
+        return
+    away = _pole(text, bases[0])
+    away = Color(0, 0, 0) if away == Color(255, 255, 255) else Color(255, 255, 255)
+    for step in range(1, 101):
+        moved = tint.with_alpha(1).blend(away, step / 100).with_alpha(tint.a)
+        if readable_on(moved):
+            out[name] = moved.hex
+            return
+    out[name] = away.with_alpha(tint.a).hex
+
+
 def _pole(text: Color, background: Color) -> Color:
     """White when ``text`` is lighter than ``background``, else black."""
     light = luminance(text.with_alpha(1)) > luminance(background)
@@ -186,7 +209,7 @@ def _fixed(variables: dict[str, str], name: str, backgrounds: list[Color]) -> st
     fixed = readable(color, backgrounds)
     if fixed == color:
         return value
-    return fixed.hex if fixed.a >= 1 else f"{fixed.with_alpha(1).hex} {round(fixed.a * 100)}%"
+    return fixed.hex  # "#RRGGBBAA" when translucent
 
 
 def theme_style(app: Any, name: str, background: str = "surface") -> Style:

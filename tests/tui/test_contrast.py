@@ -33,13 +33,14 @@ from textual._context import visible_screen_stack
 from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
+from textual.theme import BUILTIN_THEMES, Theme
 from textual.widget import Widget
 from textual.widgets._toggle_button import ToggleButton
 
 from storage.views import View
 from tests.support.app import settle, type_text, wait_for
 from tui.app import PapershelfApp
-from tui.themes import AA, contrast
+from tui.themes import AA, PLAIN_TEXT, contrast, readable_variables
 from tui.widgets.paper_list import PaperList, layout_columns
 
 pytestmark = pytest.mark.slow
@@ -274,3 +275,51 @@ def test_contrast_ratio_is_wcag():
     assert contrast(black, white) == pytest.approx(21.0)
     assert contrast(white, white) == pytest.approx(1.0)
     assert contrast(Color.parse("#777777"), white) == pytest.approx(4.48, abs=0.01)
+
+
+async def nothing(pilot: Pilot[Any]) -> None:
+    """The app as it opens."""
+
+
+@pytest.mark.parametrize("scene", [nothing, stats_screen], ids=["welcome", "stats"])
+async def test_empty_library(make_app, scene):
+    """A new user's first screen (an empty library) and its stats ("no tags yet")."""
+    await check_scene(make_app, (100, 30), scene)
+
+
+def _variables(theme: Theme) -> dict[str, str]:
+    """What App.get_css_variables() builds from ``theme``, before the app's fix."""
+    return {**theme.to_color_system().generate(), **theme.variables}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in BUILTIN_THEMES if not n.startswith("ansi")))
+def test_fixed_colours_keep_the_theme_and_its_hierarchy(name):
+    """The fix moves only what fails: a colour already at AA everywhere is left as the theme
+    has it, and muted text stays less contrasted than body text (never above it)."""
+    before = _variables(BUILTIN_THEMES[name])
+    after = readable_variables(before)
+    background = Color.parse(after["background"])
+    surface = background + Color.parse(after["surface"])
+
+    def on_surface(variable: str) -> float:
+        value = after[variable]
+        if value.startswith("auto"):
+            color = surface.get_contrast_text(float(value[4:].strip().rstrip("%")) / 100)
+        else:
+            color = Color.parse(value)
+        return contrast(surface + color, surface)
+
+    assert AA <= on_surface("foreground-muted") <= on_surface("foreground") + 0.01
+    assert AA <= on_surface("text-muted") <= on_surface("text") + 0.01
+    unchanged = 0
+    for variable in PLAIN_TEXT:
+        value = before[variable]
+        if value == after[variable]:
+            unchanged += 1
+        elif not value.startswith("auto"):
+            # Changed only where the theme's colour falls short on one of the app's
+            # backgrounds: then it moved toward more contrast, never away.
+            old = surface + Color.parse(value)
+            new = surface + Color.parse(after[variable])
+            assert contrast(new, surface) >= contrast(old, surface) - 0.01, variable
+    assert unchanged, "every text colour of the theme was changed"

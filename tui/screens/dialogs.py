@@ -156,18 +156,18 @@ class TagDialog(ModalScreen[TagChange | None]):
     def on_mount(self) -> None:
         self._suggest("")
 
-    # Content, not Text: its colours are the theme's ($text-muted...), readable in every theme.
+    # Content, not Text: its colours are the theme's ($foreground-muted...), readable in every theme.
     def _current(self) -> Content:
-        parts: list[str | tuple[str, str]] = [("on all: ", "$text-muted"),
+        parts: list[str | tuple[str, str]] = [("on all: ", "$foreground-muted"),
                                               ", ".join(self.on_all) or "(none)"]
         if self.on_some:
-            parts += [("   on some: ", "$text-muted"), ", ".join(self.on_some)]
+            parts += [("   on some: ", "$foreground-muted"), ", ".join(self.on_some)]
         return Content.assemble(*parts)
 
     def _pending(self) -> Content:
         parts: list[str | tuple[str, str]] = []
         if not self.change:
-            parts.append(("no changes yet", "$text-muted"))
+            parts.append(("no changes yet", "$foreground-muted"))
         parts += [(f"+{name} ", "$text-success") for name in self.change.add]
         parts += [(f"-{name} ", "$text-error") for name in self.change.remove]
         return Content.assemble(*parts)
