@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.style import Style
-from textual.color import Color
+from textual.color import Color, ColorParseError
 
 AA = 4.5  # WCAG AA for body text
 MARGIN = 0.1  # aim a little above, so a rounding or a blend on the way never drops below
@@ -98,9 +98,17 @@ def readable_variables(variables: dict[str, str]) -> dict[str, str]:
     """The theme's CSS ``variables`` with each text colour readable (AA) on its backgrounds.
 
     Themes whose colours are the terminal's own (``ansi_...``) are returned unchanged: their
-    colours are not known here."""
+    colours are not known here; so is a theme of one's own with a colour this cannot read (a
+    theme is never refused for it)."""
     if any(variables.get(name, "").startswith("ansi") for name in ("background", "foreground")):
         return variables
+    try:
+        return _readable(variables)
+    except (ColorParseError, KeyError, ValueError):
+        return variables
+
+
+def _readable(variables: dict[str, str]) -> dict[str, str]:
     out = dict(variables)
     background = Color.parse(variables["background"])
     surface = _over(_color(variables, "surface", background), background)

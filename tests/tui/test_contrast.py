@@ -127,8 +127,10 @@ def shelf(pilot: Pilot[Any]) -> PapershelfApp:
 
 
 async def check_scene(make_app: Callable[..., Any], size: tuple[int, int], scene: Scene,
-                      expect: Callable[[list[Drawn], Pilot[Any]], None] | None = None) -> None:
-    """Set up ``scene``, then in each theme check every text drawn; fail naming them all."""
+                      expect: Callable[[list[Drawn], Pilot[Any]], None] | None = None,
+                      theme: Theme | None = None) -> None:
+    """Set up ``scene``, then in each theme (or only ``theme``, registered for the run) check
+    every text drawn; fail naming them all."""
     app = make_app()
     failures: list[str] = []
     async with app.run_test(size=size) as pilot:
@@ -136,6 +138,9 @@ async def check_scene(make_app: Callable[..., Any], size: tuple[int, int], scene
         await scene(pilot)
         await settle(pilot)
         themes = checked_themes(app)
+        if theme is not None:
+            app.register_theme(theme)
+            themes = [theme.name]
         for theme in themes:
             app.theme = theme
             await settle(pilot)
@@ -189,6 +194,16 @@ def sees_cursor_and_marked_rows(texts: list[Drawn], pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", [(100, 30), (200, 50)], ids=["100x30", "200x50"])
 async def test_list_cursor_and_marked_rows(sample, make_app, size):
     await check_scene(make_app, size, list_with_cursor_and_marks, sees_cursor_and_marked_rows)
+
+
+async def test_a_theme_of_ones_own(sample, make_app):
+    """The fix is not a table of the built-in themes: a murky theme of one's own (grey on grey,
+    every text colour under 3:1 as its author wrote it) is drawn readable too."""
+    murky = Theme(name="murky", primary="#6a7a8a", secondary="#707a70", accent="#8a7a5a",
+                  warning="#8a8050", foreground="#8c8c8c", background="#5a5a5a",
+                  surface="#606060", panel="#666666", dark=True)
+    await check_scene(make_app, (100, 30), list_with_cursor_and_marks,
+                      sees_cursor_and_marked_rows, theme=murky)
 
 
 async def sidebar_and_notes(pilot: Pilot[Any]) -> None:
