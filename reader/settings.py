@@ -20,7 +20,7 @@ from reader.errors import BadInput
 
 __all__ = ["CATEGORY_RE", "DEFAULT_ARXIV_URL", "DEFAULT_DOI_URL", "DEFAULT_HF_URL",
            "DEFAULT_TIMEOUT", "ENV_CONFIG", "MAX_TIMEOUT", "Settings", "config_path",
-           "load_config", "load_settings", "sources_settings"]
+           "library_url", "load_config", "load_settings", "sources_settings"]
 
 DEFAULT_HF_URL = "https://huggingface.co"
 DEFAULT_ARXIV_URL = "https://export.arxiv.org"
@@ -103,3 +103,30 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
     """
     env = os.environ if env is None else env
     return sources_settings(read_config(path, env=env), env)
+
+
+LIBRARY_URL_PREFIXES = ("postgresql://", "postgres://")
+
+
+def library_url(env: Mapping[str, str] | None = None, path: Path | None = None) -> str | None:
+    """``[library] url`` of config.toml: a PostgreSQL database to use as the library
+    (``postgresql://host/db``; credentials from libpq: ``~/.pgpass``, ``PGSERVICE``), or None.
+    ``--db`` and ``PAPERSHELF_DB`` win over it."""
+    env = os.environ if env is None else env
+    if not (path or config_path(env)).exists():
+        # No file, no [library] url: a missing file named by PAPERSHELF_CONFIG is reported by
+        # the commands that read their settings from it, not by every command that opens the
+        # library.
+        return None
+    file = read_config(path, env=env)
+    table, problem = file.table("library")
+    if problem:
+        raise BadInput(problem)
+    if "url" not in table:
+        return None
+    value = table["url"]
+    where = f"{file.where('library.url')}: [library] url"
+    if not isinstance(value, str) or not value.strip().startswith(LIBRARY_URL_PREFIXES):
+        raise BadInput(f"{where} must be a PostgreSQL URL like postgresql://host/database, "
+                       f"not {value!r}")
+    return value.strip()

@@ -8,6 +8,7 @@ while one writes.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -45,13 +46,40 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path("papershelf") / "library.db"
 
 
-def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
-    """``--db`` if given, then ``PAPERSHELF_DB``, then the platformdirs default."""
+URL_PREFIXES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_url(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` names a PostgreSQL database rather than a library file."""
+    return isinstance(location, str) and location.startswith(URL_PREFIXES)
+
+
+_OTHER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")
+
+
+def _location(text: str | os.PathLike[str], where: str) -> Path | str:
+    if is_url(text):
+        return str(text)
+    other = _OTHER_URL.match(os.fspath(text))
+    if other:
+        raise BadInput(f"{where}: {other.group(1)}:// is not a kind of library papershelf opens "
+                       f"(a library file's path, or a postgresql:// URL)")
+    return Path(text).expanduser()
+
+
+def resolve_db_path(option: str | os.PathLike[str] | None) -> Path | str:
+    """``--db`` if given, then ``PAPERSHELF_DB``, then ``[library] url`` in config.toml, then
+    the platformdirs default. A file is a :class:`Path`; a PostgreSQL URL stays the text."""
     if option:
-        return Path(option).expanduser()
+        return _location(option, "--db")
     env = os.environ.get("PAPERSHELF_DB")
     if env:
-        return Path(env).expanduser()
+        return _location(env, "PAPERSHELF_DB")
+    from reader.settings import library_url
+
+    url = library_url()
+    if url:
+        return url
     return default_db_path()
 
 
@@ -290,10 +318,17 @@ class Library:
     """An open library file. Use :meth:`read` for queries, :meth:`action` for a change the user
     can undo, :meth:`write` for bookkeeping that is not undoable (pull logs)."""
 
+    backend = "sqlite"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._reader = _make_engine(path, begin="BEGIN")
         self._writer = _make_engine(path, begin="BEGIN IMMEDIATE")
+
+    @property
+    def where(self) -> str:
+        """The library as messages name it: its file, or its database's URL."""
+        return str(self.path)
 
     def close(self) -> None:
         self._reader.dispose()
@@ -525,10 +560,15 @@ def _remove_new_file(path: Path) -> None:
             leftover.unlink()
 
 
-def open_library(path: Path, *, upgrade: bool = True) -> Library:
+def open_library(path: Path | str, *, upgrade: bool = True) -> Library:
     """Open (creating if needed) the library at ``path``, upgrading an older schema after
-    copying the file aside (``<name>.v<N>.bak``)."""
-    path = path.expanduser()
+    copying the file aside (``<name>.v<N>.bak``). A PostgreSQL URL opens that database
+    (:mod:`storage.pg`, imported only then)."""
+    if is_url(path):
+        from storage.pg import open_pg_library
+
+        return open_pg_library(str(path), upgrade=upgrade)
+    path = Path(path).expanduser()
     state = inspect_file(path)
     if not state.exists:
         _create_parent(path)

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import BigInteger, func, literal
+from sqlalchemy.types import ARRAY
 from sqlmodel import Session, col, select
 
+from storage.backend import is_sqlite
 from storage.errors import UnknownPaper
 from storage.models import Note, Paper, PaperAuthor, PaperTag, Tag
 
@@ -72,11 +74,15 @@ def paper_url(paper: Paper) -> str | None:
     return None
 
 
-def _ids_in(paper_ids: Sequence[int]) -> Any:
-    """The ids as one bound parameter (SQLite's json_each), so a query stays one statement
-    for any number of papers (an IN list would need one parameter per id)."""
-    values = func.json_each(json.dumps([int(i) for i in paper_ids])).table_valued("value")
-    return select(values.c.value)
+def _ids_in(session: Session, paper_ids: Sequence[int]) -> Any:
+    """The ids as one bound parameter, so a query stays one statement for any number of
+    papers (an IN list would need one parameter per id): SQLite's json_each, PostgreSQL's
+    unnest of an array."""
+    ids = [int(i) for i in paper_ids]
+    if is_sqlite(session):
+        values = func.json_each(json.dumps(ids)).table_valued("value")
+        return select(values.c.value)
+    return select(func.unnest(literal(ids, ARRAY(BigInteger))))
 
 
 def paper_details(session: Session, *, paper_ids: Sequence[int]) -> list[PaperDetail]:
@@ -85,7 +91,7 @@ def paper_details(session: Session, *, paper_ids: Sequence[int]) -> list[PaperDe
     ids = list(dict.fromkeys(int(i) for i in paper_ids))
     if not ids:
         return []
-    wanted = _ids_in(ids)
+    wanted = _ids_in(session, ids)
     papers = {p.id: p for p in session.exec(select(Paper).where(col(Paper.id).in_(wanted)))}
     authors: dict[int, list[str]] = {}
     for pid, name in session.exec(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
+from storage.backend import is_sqlite
 from storage.details import PaperDetail, paper_details
 from storage.models import Paper, PaperAuthor, PaperTag, Tag
 from storage.ops import _filter_papers
@@ -72,6 +73,8 @@ def list_rows(session: Session, *, status: str | None = None, tag: str | None = 
     query = _ordered(core_select(*columns),
                      status=status, tag=tag, include_dismissed=include_dismissed,
                      starred=starred)
+    if not is_sqlite(session):  # a server-side cursor: rows come a page at a time there too
+        query = query.execution_options(stream_results=True, max_row_buffer=page)
     result = session.exec(query)
     while True:
         rows = result.fetchmany(page)

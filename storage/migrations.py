@@ -345,7 +345,9 @@ def _v5(conn: sqlite3.Connection) -> None:
         "BEGIN UPDATE paper SET key_case_twin = NULL WHERE id = new.id; END")
 
 
-# MIGRATIONS[i] brings a database from version i to version i + 1.
+# MIGRATIONS[i] brings a database from version i to version i + 1. Each new step has its
+# PostgreSQL counterpart under the same number in storage/pg_schema.py (STEPS); a test checks
+# that both reach the same version.
 MIGRATIONS: list[Step] = [_v1, _v2, _v3, _v4, _v5]
 
 

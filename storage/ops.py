@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from reader.errors import BadInput
 from reader.record import PaperRecord, normalise_doi, split_arxiv_id
 from storage.aliases import file_key_problem, paper_by_alias
+from storage.backend import defer_constraints, ids_given, is_sqlite, keys_from
 from storage.db import utcnow
 from storage.errors import UnknownNote, UnknownPaper
 from storage.identity import Described, by_identifier, by_title, contradictions
@@ -279,6 +280,8 @@ def key_taken(session: Session, key: str) -> bool:
 def _keys_from(session: Session, base: str) -> set[str]:
     """The keys in use that start with ``base`` ignoring case, lower-cased (the candidates of
     :func:`unique_key`), in one query rather than one per suffix tried."""
+    if not is_sqlite(session):
+        return keys_from(session.connection(), base)
     pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base.lower()) + "*"
     return set(session.connection().exec_driver_sql(
         "SELECT lower(key) FROM paper WHERE lower(key) GLOB ? UNION "
@@ -806,6 +809,8 @@ def merge_records(
         index.columns[new_id] = (values["arxiv_id"], values["doi"])
         outcomes[i] = (new_id, "new", wanted, possible)
     flush_pending()
+    if outcomes:
+        ids_given(conn, "paper")
     load(sorted({pid for pid, _, _, _ in outcomes.values()} - set(loaded)))
     out: list[MergeResult] = []
     for i in range(len(records)):
@@ -938,9 +943,13 @@ def _drop_unused_tags(session: Session) -> None:
 
 
 def tag_counts(session: Session) -> list[tuple[str, int]]:
+    """Every tag and the papers it is on, dismissed papers aside: the number its view lists
+    (the sidebar, the stats screen and ``papershelf tags`` count the same way)."""
     rows = session.exec(
-        select(Tag.name, func.count(col(PaperTag.paper_id)))
+        select(Tag.name, func.count(col(Paper.id)))
         .join(PaperTag, col(PaperTag.tag_id) == Tag.id, isouter=True)
+        .join(Paper, (col(Paper.id) == col(PaperTag.paper_id)) & (col(Paper.status) != "dismissed"),
+              isouter=True)
         .group_by(col(Tag.id)).order_by(func.lower(Tag.name))
     ).all()
     return [(name, int(count)) for name, count in rows]
@@ -1075,7 +1084,7 @@ def undo_last(session: Session) -> str | None:
     """Revert the newest undo step. Returns its description, or ``None`` when there is none."""
     conn = session.connection()
     row = conn.exec_driver_sql(
-        "SELECT id, description FROM undo_action WHERE open = 0 ORDER BY id DESC LIMIT 1"
+        "SELECT id, description FROM undo_action WHERE NOT open ORDER BY id DESC LIMIT 1"
     ).first()
     if row is None:
         return None
@@ -1083,7 +1092,7 @@ def undo_last(session: Session) -> str | None:
     statements = conn.exec_driver_sql(
         "SELECT statement FROM undo_entry WHERE action_id = ? ORDER BY id DESC", (action_id,)
     ).all()
-    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    defer_constraints(conn)
     for (statement,) in statements:
         conn.exec_driver_sql(statement)
     conn.exec_driver_sql("DELETE FROM undo_entry WHERE action_id = ?", (action_id,))
@@ -1094,7 +1103,7 @@ def undo_last(session: Session) -> str | None:
 
 def undo_history(session: Session, *, limit: int = 20) -> list[tuple[int, str, str]]:
     rows = session.connection().exec_driver_sql(
-        "SELECT id, description, created FROM undo_action WHERE open = 0 ORDER BY id DESC LIMIT ?",
+        "SELECT id, description, created FROM undo_action WHERE NOT open ORDER BY id DESC LIMIT ?",
         (limit,)).all()
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 

@@ -49,6 +49,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from reader.errors import BadInput
+from storage.backend import is_sqlite, pg_rebuild_index, pg_search
 from storage.models import Paper
 from storage.query import Qualifier, Query, index_words, parse
 
@@ -291,6 +292,8 @@ def sync_index(conn: Connection) -> int:
 def rebuild_index(session: Session) -> int:
     """Recompute the whole search index from the library, in the session's (write)
     transaction. Returns the number of papers indexed."""
+    if not is_sqlite(session):  # the engine's own index (storage.backend)
+        return pg_rebuild_index(session)
     db = cast(sqlite3.Connection, session.connection().connection.driver_connection)
     triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                           "AND tbl_name = 'search_doc'").fetchall()
@@ -566,6 +569,9 @@ def search(
     An empty query (or one of qualifiers only) lists the matching papers newest first. When no
     paper has every word and ``relax``, the looser tier gives the closest papers instead
     (``relaxed`` says so). Raises :class:`BadInput` for a malformed query."""
+    if not is_sqlite(session):  # the engine's own search (storage.backend)
+        return pg_search(session, query=query, limit=limit, include_dismissed=include_dismissed,
+                         relax=relax)
     parsed = parse(query)
     if limit is not None and limit < 1:
         raise BadInput(f"limit must be at least 1, not {limit}")

@@ -1,4 +1,4 @@
-"""What the app shows, read cheaply: the views of the sidebar (Inbox, Queue, ..., each tag, each
+"""What the app shows, read cheaply: the views of the sidebar (Inbox, Queued, ..., each tag, each
 pulled day) with their counts, a view's paper ids in order, the row data of a slice of ids (the
 list reads only the rows on screen), which papers "dismiss the rest of this day" would take
 (the write itself, like every write, is in :mod:`storage.ops`), the stats,
@@ -20,13 +20,14 @@ from sqlmodel import Session
 
 from reader.errors import BadInput
 from storage import ops
+from storage.backend import is_sqlite
 from storage.db import Library, utcnow
 from storage.models import STATUSES, Paper
 from storage.ops import inbox_of_day as inbox_of_day  # the rule is read here, applied in ops
 
 ViewKind = Literal["inbox", "queued", "reading", "read", "starred", "all", "tag", "day"]
 STATUS_VIEWS: tuple[ViewKind, ...] = ("inbox", "queued", "reading", "read")
-VIEW_TITLES = {"inbox": "Inbox", "queued": "Queue", "reading": "Reading", "read": "Read",
+VIEW_TITLES = {"inbox": "Inbox", "queued": "Queued", "reading": "Reading", "read": "Read",
                "starred": "Starred", "all": "All"}
 
 
@@ -138,8 +139,10 @@ def view_ids(session: Session, *, view: View) -> list[int]:
     """The ids of the papers in ``view``, in the order the list shows them."""
     conn = _conn(session)
     if view.kind == "inbox":
+        # (PostgreSQL wants the latest day among the groups too: one per paper either way.)
+        group = "p.id" if is_sqlite(session) else "p.id, lf.day"
         sql = ("SELECT p.id FROM paper p " + _LATEST_FEED + "WHERE p.status = 'inbox' "
-               "GROUP BY p.id ORDER BY lf.day IS NULL, lf.day DESC, "
+               f"GROUP BY {group} ORDER BY lf.day IS NULL, lf.day DESC, "
                "coalesce(max(f.upvotes), p.upvotes, 0) DESC, min(f.rank), p.added DESC, p.id DESC")
         params: tuple[Any, ...] = ()
     elif view.kind in ("queued", "reading"):
@@ -155,7 +158,8 @@ def view_ids(session: Session, *, view: View) -> list[int]:
     elif view.kind == "all":
         # Newest first: ids grow as papers are added. The status index answers this without
         # reading a single paper row.
-        sql = ("SELECT id FROM paper INDEXED BY ix_paper_status WHERE status != 'dismissed' "
+        hint = "INDEXED BY ix_paper_status " if is_sqlite(session) else ""
+        sql = (f"SELECT id FROM paper {hint}WHERE status != 'dismissed' "
                "ORDER BY id DESC")
         params = ()
     elif view.kind == "tag":
@@ -306,6 +310,7 @@ def stats(session: Session, *, weeks: int = 12, today: date | None = None) -> St
 
     top = [(str(n), int(c)) for n, c in conn.exec_driver_sql(
         "SELECT t.name, count(*) AS n FROM paper_tag pt JOIN tag t ON t.id = pt.tag_id "
+        f"WHERE pt.paper_id NOT IN ({_DISMISSED}) "  # as the sidebar counts (view_counts)
         "GROUP BY t.id ORDER BY n DESC, lower(t.name) LIMIT 10")]
     inbox = int(conn.exec_driver_sql(
         "SELECT count(*) FROM paper WHERE status = 'inbox'").scalar_one())

@@ -24,6 +24,8 @@ from tests.support.suite import (  # noqa: F401 (the hooks that run the suite in
 )
 from tui.cli import main
 
+pytest_plugins = ["tests.support.pg"]  # pg_server, pg_url: a throwaway PostgreSQL (pg helper)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = Path(os.environ.get("PAPERSHELF_FIXTURES", REPO.parent / "shared" / "fixtures"))
 IN_CI = os.environ.get("CI", "").lower() == "true"

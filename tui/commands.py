@@ -15,6 +15,7 @@ from reader.errors import BadInput
 from storage import views
 from storage.views import View
 from tui.bindings import LIBRARY_KEYS, MARK_KEYS, PAPER_KEYS, TRIAGE_KEYS
+from tui.words import count as count_of
 
 if TYPE_CHECKING:
     from tui.messages import Shelf
@@ -64,12 +65,12 @@ class PaperCommands(Provider):
         for view in [View("inbox"), View("queued"), View("reading"), View("read"),
                      View("starred"), View("all")]:
             n = counts.of(view) if counts else 0
-            yield (f"Show {view.title}", f"{n} papers", partial(main.show_view, view))
+            yield (f"Show {view.title}", count_of(n, "paper"), partial(main.show_view, view))
         if counts:
             for name, n in counts.tags:
-                yield (f"Show #{name}", f"{n} papers", partial(main.show_view, View("tag", name)))
+                yield (f"Show #{name}", count_of(n, "paper"), partial(main.show_view, View("tag", name)))
             for day, n, _inbox in counts.days[:30]:
-                yield (f"Show day {day}", f"{n} papers", partial(main.show_view, View("day", day)))
+                yield (f"Show day {day}", count_of(n, "paper"), partial(main.show_view, View("day", day)))
         for theme in sorted(self.app.available_themes):
             yield (f"Theme: {theme}", "Switch the colour theme",
                    partial(setattr, self.app, "theme", theme))
@@ -136,7 +137,7 @@ class ExportTagProvider(Provider):
         if main is None:
             return
         for name, n in self._tags():
-            yield DiscoveryHit(f"#{name}", partial(main.export_tag, name), help=f"{n} papers")
+            yield DiscoveryHit(f"#{name}", partial(main.export_tag, name), help=count_of(n, "paper"))
 
     async def search(self, query: str) -> Hits:
         main = _main(self)
@@ -147,4 +148,4 @@ class ExportTagProvider(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(f"#{name}"), partial(main.export_tag, name),
-                          text=f"#{name}", help=f"{n} papers")
+                          text=f"#{name}", help=count_of(n, "paper"))

@@ -102,7 +102,8 @@ def test_damaged_page_in_the_middle(sample: Path, tmp_path: Path) -> None:
     check = run_inproc(db, "db", "check")
     assert check.code == 2
     assert check.out.startswith("problem: "), check.out
-    assert check.one_error_line().endswith("problem(s) found")
+    found = check.one_error_line()
+    assert found.endswith(" problems found") or found.endswith(" 1 problem found"), found
     assert sha256(db) == before
     record("damaged", "garbage over a page of the paper table", commands=4, refused=4)
 

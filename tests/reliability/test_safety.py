@@ -77,7 +77,7 @@ def test_hostile_text_is_stored_as_text(db_path: Path) -> None:
     assert {t: v for t, v in after.items() if not t.startswith("undo")} == \
         {t: v for t, v in before.items() if not t.startswith("undo")}
     check = run_inproc(db_path, "db", "check")
-    assert check.code == 0 and check.out.endswith(f"(schema {latest_version()}, 1 papers)\n")
+    assert check.code == 0 and check.out.endswith(f"(schema {latest_version()}, 1 paper)\n")
 
 
 # Names that may be formatted into SQL text: they come from code (table and column names,

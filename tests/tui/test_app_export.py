@@ -65,8 +65,9 @@ async def test_the_style_is_chosen_in_the_dialog(sample, make_app, cli):
         await settle(pilot)
         await press(pilot, "space", "space", "e")
         assert "Export 2 papers as BibTeX" in screen_text(app)
-        # Keys only: tab to the style (past the target and the file), down to biblatex, enter.
-        await press(pilot, "tab", "tab", "down", "enter", "ctrl+s")
+        # Keys only: tab to the style (past the target and the file), down to biblatex; enter
+        # on it exports with it (to the target chosen, the preview).
+        await press(pilot, "tab", "tab", "down", "enter")
         assert isinstance(app.screen, PreviewScreen)
         text = app.screen.query_one(TextArea).text
         assert text == exported(cli, "--style", "biblatex", *TWO)
@@ -85,9 +86,9 @@ async def test_marked_papers_go_to_a_new_file(sample, make_app, cli, tmp_path: P
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "space", "space", "e")
-        # Down and enter choose "Write a file"; ctrl+s straight after exports to that file,
-        # also when the keys come at once (typed fast, or pasted by a terminal multiplexer).
-        for key in ("down", "enter", "ctrl+s"):
+        # Down and enter choose "Write a file" and export to it, also when the keys come at
+        # once (typed fast, or pasted by a terminal multiplexer).
+        for key in ("down", "enter"):
             app.post_message(events.Key(key, None))
         await settle(pilot)
         assert not isinstance(app.screen, ExportDialog)
@@ -160,7 +161,7 @@ async def test_a_file_that_cannot_be_written_is_one_message(sample, make_app, tm
         await press(pilot, "e")
         merge = app.screen.query_one("#target-merge")
         assert merge.disabled
-        assert "Merge into refs.bib (set [export] file in config.toml)" in screen_text(app)
+        assert "Merge into refs.bib: needs [export] file in config.toml" in screen_text(app)
         await press(pilot, "tab")
         app.screen.query_one("#export-path", Input).value = str(missing)
         await press(pilot, "enter")

@@ -155,6 +155,19 @@ async def test_p_also_pulls_the_configured_arxiv_categories(lib, sample, make_ap
     assert statuses["hep-th/9901001"] == "inbox"
 
 
+async def test_a_pull_that_partly_failed_is_titled_so(lib, sample, make_app, server, config):
+    config.write_text('[sources]\narxiv_categories = ["cs.CL"]\n')
+    server.add("/api/daily_papers", daily_papers(), date=DAY)
+    server.add("/api/query", Reply.raw(b"down", "text/plain", 503, **NOW))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "p")
+        severity, title, message = notes_of(app)[-1]
+        assert (severity, title) == ("warning", "Pulled, with errors")
+        assert message.startswith("3 new, 0 updated, 0 unchanged, 1 failed\n")
+
+
 @pytest.mark.parametrize("reply, what", [
     (Reply.raw(b"down", "text/plain", 503, **NOW),
      "{host} answered HTTP 503 Service Unavailable for {url}/api/daily_papers?date=2024-01-20&p=0"
@@ -171,7 +184,7 @@ async def test_a_failing_server_shows_what_failed(lib, sample, make_app, server,
         await press(pilot, "p")
         host = server.url.removeprefix("http://")
         assert notes_of(app)[-1] == (
-            "error", "Pulled", "0 new, 0 updated, 0 unchanged, 1 failed\n"
+            "error", "Pull failed", "0 new, 0 updated, 0 unchanged, 1 failed\n"
             f"{DAY}: " + what.format(host=host, url=server.url))
         assert app.main.query_one("#pull-progress", ProgressBar).display is False
         assert "Inbox · 5 papers" in screen_text(app)
@@ -179,7 +192,8 @@ async def test_a_failing_server_shows_what_failed(lib, sample, make_app, server,
         server.routes.clear()
         server.add("/api/daily_papers", daily_papers())
         await press(pilot, "p")
-        assert notes_of(app)[-1][2] == "3 new, 0 updated, 0 unchanged, 0 failed"
+        assert notes_of(app)[-1] == ("information", "Pulled",
+                                     "3 new, 0 updated, 0 unchanged, 0 failed")
     with lib.read() as session:
         latest, earlier = pulls.pull_history(session)[:2]
     assert (earlier.source, earlier.new, earlier.failed) == ("hf", 0, 1)
@@ -195,8 +209,8 @@ async def test_an_unreachable_source_and_a_bad_config_say_so(lib, sample, make_a
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await press(pilot, "p")
-        severity, _title, message = notes_of(app)[-1]
-        assert severity == "error"
+        severity, title, message = notes_of(app)[-1]
+        assert (severity, title) == ("error", "Pull failed")
         first, second = message.split("\n")
         assert first == "0 new, 0 updated, 0 unchanged, 1 failed"
         assert second.startswith(f"{DAY}: cannot reach {nowhere.removeprefix('http://')}: ")

@@ -242,7 +242,7 @@ def test_db_check_reports_damage(shelf: CliRunnerFn, db_path: Path) -> None:
     r = shelf("db", "check")
     assert r.code == 2 and "paper_tag row 1 points to a missing paper" in r.out
     assert "search index: 1 paper(s) changed outside papershelf" in r.out
-    assert "3 problem(s) found" in r.err
+    assert "3 problems found" in r.err
 
 
 def test_help_on_every_command(cli: CliRunnerFn) -> None:

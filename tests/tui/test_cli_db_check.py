@@ -14,7 +14,7 @@ def test_quick_and_full_checks_of_a_sound_library(cli: CliRunnerFn, lib: Library
                "--year", "2017").code == 0
     quick = cli("db", "check")
     assert quick.code == 0 and quick.out.strip().endswith(
-        f"ok (schema {lib.schema_version}, 1 papers)")
+        f"ok (schema {lib.schema_version}, 1 paper)")
     full = cli("db", "check", "--full")
     assert full.code == 0 and full.out.strip().endswith(", full check)")
 

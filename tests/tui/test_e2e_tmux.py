@@ -1,6 +1,7 @@
 """End to end: the real `papershelf` command in a real terminal (tmux). Types a search, tags a
-paper, writes a note, marks two papers, exports them to a file, quits, then checks the file and
-the database."""
+paper (one tag added and one removed with one enter; esc on typed tags asks first), writes a
+note, marks two papers, exports them to a file by enter on the choice, quits, then checks the
+file and the database."""
 
 from __future__ import annotations
 
@@ -107,14 +108,22 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     term.wait_for("Search “lora” · 1 result")
     term.keys("Enter")
     term.wait_for("k Keep d Dismiss")  # the list has the focus again
-    # Tag it.
+    # Tag it: one tag added and one removed, with one enter.
     term.keys("t")
     term.wait_for("Tags for this paper")
-    term.keys("e2e-tag", literal=True)
+    term.wait_for("enter apply · tab complete")  # the dialog shows its keys
+    term.keys("e2e-tag -to-cite", literal=True)
+    term.wait_for("enter applies: +e2e-tag -to-cite")
     term.keys("Enter")
-    term.wait_for("+e2e-tag")
-    term.keys("Enter")
-    term.wait_for("#e2e-tag")
+    term.wait_for("#e2e-tag, #fine-tuning")
+    # esc on typed tags asks first; n goes back to them, y throws them away.
+    term.keys("t")
+    term.wait_for("Tags for this paper")
+    term.keys("never", literal=True)
+    term.keys("Escape")
+    term.wait_for("Discard the typed tags?")
+    term.keys("y")
+    term.wait_for("k Keep d Dismiss")
     # Write a note.
     term.keys("n")
     term.wait_for("New note on")
@@ -134,8 +143,7 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     term.keys("e")
     term.wait_for("Export 2 papers as BibTeX")
     term.keys("Down")  # the target list: preview -> file
-    term.keys("Enter")
-    term.keys("C-s")
+    term.keys("Enter")  # enter on a choice exports with it
     out = folder / "refs.bib"
     term.wait_for("Wrote 2 entries to")
     # Quit (the dialog closed when it exported).
@@ -147,8 +155,7 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     try:
         with check.read() as session:
             paper = ops.find_paper(session, ref="hu2021lora")
-            assert ops.tags_of(session, paper_id=paper.id) == ["e2e-tag", "fine-tuning",
-                                                                 "to-cite"]
+            assert ops.tags_of(session, paper_id=paper.id) == ["e2e-tag", "fine-tuning"]
             assert [n.body for n in ops.notes_of(session, paper_id=paper.id)] == [
                 "Written in *tmux*."]
             assert ops.find_paper(session, ref="yuan2024self").status == "inbox"

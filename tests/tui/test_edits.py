@@ -48,7 +48,7 @@ def test_status_of_several_papers_is_one_step_with_one_wording(lib, keys):
     report = edits.set_status(lib, [keys[0], keys[1]], "queued")
     assert report.description == f"status {keys[0]} {keys[1]} queued"
     assert report.lines == [f"{keys[0]}: queued", f"{keys[1]}: queued"]
-    assert (report.message, report.changed, report.exit_code) == ("2 papers: kept", 2, 0)
+    assert (report.message, report.changed, report.exit_code) == ("2 papers: queued", 2, 0)
     assert [paper(lib, k).status for k in keys[:2]] == ["queued", "queued"]
     assert history(lib)[0] == report.description
     assert edits.undo(lib).lines == [f"undid: {report.description}"]
@@ -147,14 +147,14 @@ def test_dismiss_the_rest_of_a_day(lib, keys):
     assert edits.day_to_dismiss(lib, day=DAY.isoformat()) == (DAY.isoformat(), 1)
     report = edits.dismiss_day(lib, DAY.isoformat())
     assert (report.description, report.message) == (f"dismiss the rest of {DAY}",
-                                                     f"Dismissed 1 papers from {DAY}")
+                                                     f"Dismissed 1 paper from {DAY}")
     assert [paper(lib, k).status for k in keys] == ["queued", "dismissed", "queued"]
 
 
 def test_tags_rename_and_merge(lib, keys):
     edits.tag(lib, [keys[0], "+nlp"])
     edits.tag(lib, [keys[1], "+language"])
-    assert edits.rename_tag(lib, "nlp", "NLP").lines == ["nlp -> NLP (1 papers)"]
+    assert edits.rename_tag(lib, "nlp", "NLP").lines == ["nlp -> NLP (1 paper)"]
     report = edits.merge_tags(lib, "NLP", "language")
     assert (report.description, report.changed) == ("merge tag NLP into language", 2)
     with pytest.raises(BadInput, match="no tag named 'nope'"):

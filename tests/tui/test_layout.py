@@ -26,8 +26,8 @@ async def test_opens_on_the_inbox_by_feed_day_and_upvotes(sample, make_app):
         text = screen_text(app)
         lines = text.splitlines()
         assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
-        # The sidebar: each view with its count, each tag, each day (new/all).
-        for label, count in [("Inbox", "5"), ("Queue", "3"), ("Reading", "1"), ("Read", "1"),
+        # The sidebar: each view with its count, each tag, each day (inbox/all).
+        for label, count in [("Inbox", "5"), ("Queued", "3"), ("Reading", "1"), ("Read", "1"),
                              ("Starred", "1"), ("All", "10"), ("#to-cite", "2"),
                              ("#vision", "1"), ("2024-01-19", "4/4"), ("2024-01-09", "1/1")]:
             assert any(line.startswith(label) and line[:17].rstrip().endswith(count)
@@ -35,7 +35,7 @@ async def test_opens_on_the_inbox_by_feed_day_and_upvotes(sample, make_app):
         assert "Inbox · 5 papers" in text
         # The list columns fit at 80 columns: title, year, first author, status, upvotes.
         assert "Title" in text and "First author" in text and "Status" in text
-        assert "Self-Rewarding Languag… 2024 Weizhe Yuan      new      140" in text
+        assert "Self-Rewarding Languag… 2024 Weizhe Yuan      inbox    140" in text
         # The detail pane shows the paper under the cursor.
         assert "key       yuan2024self" in text
         assert "pulled    2024-01-19 (hf)" in text

@@ -123,7 +123,7 @@ async def test_stats_show_weeks_tags_and_backlog(lib, sample, make_app):
         assert stats.top_tags[0] == ("to-cite", 2)
         text = screen_text(app)
         assert "5 papers wait in the inbox (oldest pulled 2024-01-09)" in text
-        assert "10 papers in the library, 1 read" in text
+        assert "10 papers in the library (dismissed ones aside), 1 read" in text
         assert "#to-cite" in text
 
 

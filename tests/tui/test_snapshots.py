@@ -38,9 +38,7 @@ def test_tag_dialog(sample, make_app, snap_compare):
         pilot.app.main.show_view(View("queued"))
         await settle(pilot)
         await press(pilot, "t")
-        await type_text(pilot, "rl")
-        await press(pilot, "enter")
-        await type_text(pilot, "-gr")
+        await type_text(pilot, "to-read -gr")
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
 
@@ -65,3 +63,12 @@ def test_help_screen(sample, make_app, snap_compare):
         await press(pilot, "question_mark")
 
     assert snap_compare(make_app(), terminal_size=(100, 50), run_before=run_before)
+
+
+def test_export_dialog_with_a_disabled_choice(sample, make_app, snap_compare):
+    """No [export] file: the merge choice is dimmed and says what it needs."""
+    async def run_before(pilot):
+        await settle(pilot)
+        await press(pilot, "e")
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

@@ -19,7 +19,8 @@ def tags(lib, pid):
 
 def test_parse_and_suggest():
     assert parse_tags("llm, -old , +rlhf,, to  cite") == [
-        ("+", "llm"), ("-", "old"), ("+", "rlhf"), ("+", "to cite")]
+        ("+", "llm"), ("-", "old"), ("+", "rlhf"), ("+", "to"), ("+", "cite")]
+    assert parse_tags("  ") == [] and parse_tags("- + -x") == [("-", "x")]
     known = ["fine-tuning", "graphs", "to-cite", "transformers", "vision"]
     assert suggest_tags("tr", known)[0] == "transformers"
     assert suggest_tags("trnsfrm", known)[0] == "transformers"  # fuzzy, with typos
@@ -40,27 +41,22 @@ async def test_tag_dialog_completes_adds_and_removes_several(lib, sample, make_a
         assert "transformers" in screen_text(app)
         await press(pilot, "tab")
         assert app.screen.query_one("#tag-input", Input).value == "transformers"
-        await press(pilot, "enter")
-        await type_text(pilot, "rlhf, self-play")
-        await press(pilot, "enter")
-        assert "+transformers +rlhf +self-play" in screen_text(app)
-        await press(pilot, "enter")  # an empty line applies
+        await type_text(pilot, " rlhf, self-play")
+        assert "enter applies: +transformers +rlhf +self-play" in screen_text(app)
+        await press(pilot, "enter")  # one enter applies everything typed
         assert not isinstance(app.screen, TagDialog)
         assert tags(lib, pid) == ["rlhf", "self-play", "transformers"]
         assert "tags      #rlhf, #self-play, #transformers" in screen_text(app)
         # Remove one, add one, in one go; completion of a removal offers the paper's tags.
         await press(pilot, "t")
-        await type_text(pilot, "-self")
+        await type_text(pilot, "to-read -self")
         await press(pilot, "tab")
-        assert app.screen.query_one("#tag-input", Input).value == "-self-play"
+        assert app.screen.query_one("#tag-input", Input).value == "to-read -self-play"
         await press(pilot, "enter")
-        await type_text(pilot, "to-read")
-        await press(pilot, "ctrl+s")
         assert tags(lib, pid) == ["rlhf", "to-read", "transformers"]
-        # esc changes nothing.
-        await press(pilot, "t")
-        await type_text(pilot, "never")
-        await press(pilot, "escape")
+        # esc with nothing typed closes at once and changes nothing.
+        await press(pilot, "t", "escape")
+        assert not isinstance(app.screen, TagDialog)
         assert tags(lib, pid) == ["rlhf", "to-read", "transformers"]
 
 
@@ -77,7 +73,7 @@ async def test_tags_apply_to_all_marked_papers(lib, sample, make_app):
         await press(pilot, "t")
         assert "Tags for 2 marked papers" in screen_text(app)
         await type_text(pilot, "batch")
-        await press(pilot, "enter", "enter")
+        await press(pilot, "enter")
         assert tags(lib, first) == ["batch"] and tags(lib, second) == ["batch"]
         assert tags(lib, third) == []
         # The dialog knows what is on all and on some of the marked papers.
@@ -136,7 +132,7 @@ async def test_esc_asks_before_throwing_a_note_away(lib, sample, make_app):
         await type_text(pilot, "half a thought")
         await press(pilot, "escape")
         assert isinstance(app.screen, ConfirmDialog)
-        assert "Throw away the changes to this note?" in screen_text(app)
+        assert "Discard the changes to this note?" in screen_text(app)
         await press(pilot, "n")  # keep editing
         assert isinstance(app.screen, NoteEditor)
         assert app.screen.query_one("#note-body", TextArea).text == "half a thought"

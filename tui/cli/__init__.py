@@ -72,7 +72,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", default=None, metavar="PATH", help=DB_HELP)
+@click.option("--db", default=None, metavar="PATH|URL", help=DB_HELP)
 @click.version_option(__version__, prog_name="papershelf")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:

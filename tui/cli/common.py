@@ -17,7 +17,8 @@ from tui.safe_text import safe_lines, safe_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DB_HELP = "Library file (default: $PAPERSHELF_DB, then the platform's data folder)."
+DB_HELP = ("Library file, or a PostgreSQL URL (postgresql://host/db) (default: $PAPERSHELF_DB, "
+           "then [library] url in config.toml, then the platform's data folder).")
 
 
 def db_path_from(ctx: click.Context, own: str | None) -> str | None:
@@ -28,7 +29,7 @@ def pass_library(func: F) -> F:
     """Open the library for a command; the command gets it as its first argument. Adds ``--db``
     so the option works after the subcommand too."""
 
-    @click.option("--db", "db_here", default=None, metavar="PATH", help=DB_HELP)
+    @click.option("--db", "db_here", default=None, metavar="PATH|URL", help=DB_HELP)
     @click.pass_context
     @functools.wraps(func)
     def wrapper(ctx: click.Context, /, *args: Any, db_here: str | None = None, **kwargs: Any) -> Any:

@@ -13,6 +13,7 @@ from reader.errors import BadInput
 from storage.db import Library
 from tui.cli.common import pass_library, say
 from tui.services import fields
+from tui.words import status_word
 
 
 def register(cli: click.Group) -> None:
@@ -119,7 +120,7 @@ def show_text(data: dict[str, Any]) -> str:
     for name, value in data.get("fields", {}).items():
         if name not in shown:
             row(name, value, name)
-    row("status", data["status"])
+    row("status", status_word(data["status"]))
     row("starred", "yes" if data["starred"] else "no")
     row("rating", data["rating"])
     row("tags", ", ".join(data["tags"]))

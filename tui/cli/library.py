@@ -17,6 +17,7 @@ from tui.cli.common import echo_json, err, pass_library, say, table
 from tui.cli.render import echo_json_stream, stream_papers
 from tui.cli.render import show as show_result
 from tui.services import edits, json_shapes, reading
+from tui.words import count as count_of
 
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
 
@@ -258,7 +259,8 @@ def key(lib: Library, ref: str, new_key: str) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of {name, count}.")
 @click.pass_context
 def tags(ctx: click.Context, as_json: bool) -> None:
-    """Every tag with its number of papers; `tags rename A B`, `tags merge A B`."""
+    """Every tag with its number of papers (dismissed ones aside, as the app counts);
+    `tags rename A B`, `tags merge A B`."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(_list_tags, as_json=as_json)
 
@@ -310,7 +312,7 @@ def rm(lib: Library, refs: tuple[str, ...], yes: bool) -> int:
         if not sys.stdin.isatty():
             raise BadInput("rm asks before removing; pass --yes to remove without asking")
         names = "\n".join(f"  {p.key}: {p.title}" for p in papers)
-        click.confirm(f"Remove {len(papers)} paper(s)?\n{names}\n", abort=True)
+        click.confirm(f"Remove {count_of(len(papers), 'paper')}?\n{names}\n", abort=True)
     return show_report(edits.remove(lib, [p.id for p in papers]))
 
 
@@ -342,7 +344,12 @@ def db_path(ctx: click.Context, db_here: str | None) -> None:
     from storage.db import resolve_db_path
     from tui.cli.common import db_path_from
 
-    say(str(resolve_db_path(db_path_from(ctx, db_here))))
+    where = resolve_db_path(db_path_from(ctx, db_here))
+    if isinstance(where, str):  # a PostgreSQL URL: never print its password
+        from storage.pg import shown_url
+
+        where = shown_url(where)
+    say(str(where))
 
 
 @db.command("backup")
@@ -373,10 +380,10 @@ def db_check(lib: Library, full: bool) -> None:
     if problems:
         for p in problems:
             say(f"problem: {p}")
-        raise BadInput(f"{lib.path}: {len(problems)} problem(s) found")
+        raise BadInput(f"{lib.where}: {count_of(len(problems), 'problem')} found")
     with lib.read() as session:
         count = ops.count_papers(session)
-    say(f"{lib.path}: ok (schema {lib.schema_version}, {count} papers"
+    say(f"{lib.where}: ok (schema {lib.schema_version}, {count_of(count, 'paper')}"
                f"{', full check' if full else ''})")
 
 
@@ -384,4 +391,4 @@ def db_check(lib: Library, full: bool) -> None:
 @pass_library
 def db_migrate(lib: Library) -> None:
     """Upgrade the library to this version's schema (done on open; this says so)."""
-    say(f"{lib.path}: at schema {lib.schema_version}, the latest")
+    say(f"{lib.where}: at schema {lib.schema_version}, the latest")

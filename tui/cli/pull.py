@@ -15,6 +15,7 @@ from tui.services import json_shapes, reading
 from tui.services.pull import DEFAULT_ARXIV_MAX, SOURCES, Sources, plan_arxiv, plan_hf
 from tui.services.pull import pull as run_pull
 from tui.services.resolve import resolve_refs
+from tui.words import status_word
 
 __all__ = ["Progress", "register"]
 
@@ -93,7 +94,7 @@ def feed(lib: Library, date_: str | None, source: str | None, as_json: bool) -> 
                    err=True)
         return
     body = [[str(r.upvotes) if r.upvotes is not None else "-", r.paper.key, r.paper.title,
-             r.paper.status + (" ★" if r.paper.starred else ""), ", ".join(r.paper.tags)]
+             status_word(r.paper.status) + (" ★" if r.paper.starred else ""), ", ".join(r.paper.tags)]
             for r in rows]
     say(table(["UPVOTES", "KEY", "TITLE", "STATUS", "TAGS"], body, flex=2))
 

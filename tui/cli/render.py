@@ -15,6 +15,7 @@ from storage.details import PaperDetail
 from storage.listing import ListRow
 from tui.cli.common import echo_json, err, json_text, say, shorten, table
 from tui.services.report import Report
+from tui.words import status_word
 
 __all__ = ["echo_json", "echo_json_stream", "paper_rows", "print_papers", "show",
            "stream_papers"]
@@ -34,7 +35,7 @@ def show(report: Report, *, lines: bool = True) -> int:
 
 def paper_rows(papers: Sequence[PaperDetail]) -> list[list[str]]:
     return [[p.key, p.title, (p.authors or [""])[0], str(p.year or ""),
-             p.status + (" ★" if p.starred else ""), ", ".join(p.tags)] for p in papers]
+             status_word(p.status) + (" ★" if p.starred else ""), ", ".join(p.tags)] for p in papers]
 
 
 def print_papers(papers: Sequence[PaperDetail]) -> None:
@@ -71,7 +72,7 @@ def stream_papers(pages: Iterable[Sequence[ListRow]], *, key_width: int) -> None
         out = [] if shown else [line(["KEY", "TITLE", "FIRST AUTHOR", "YEAR", "STATUS", "TAGS"])]
         shown = True
         out += [line([r.key, r.title, r.first_author, str(r.year or ""),
-                      r.status + (" ★" if r.starred else ""), ", ".join(r.tags)]) for r in page]
+                      status_word(r.status) + (" ★" if r.starred else ""), ", ".join(r.tags)]) for r in page]
         say("\n".join(out))
     if not shown:
         say("no papers", err=True)

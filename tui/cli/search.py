@@ -9,6 +9,7 @@ from storage.search import rebuild_index
 from tui.cli.common import echo_json, pass_library, say
 from tui.cli.render import print_papers
 from tui.services import json_shapes, reading
+from tui.words import count as count_of
 
 
 def register(cli: click.Group) -> None:
@@ -55,4 +56,4 @@ def reindex(lib: Library) -> None:
     date). Not undoable, and not needed: the index follows every change by itself."""
     with lib.write() as session:
         count = rebuild_index(session)
-    say(f"reindexed {count} papers")
+    say(f"reindexed {count_of(count, 'paper')}")

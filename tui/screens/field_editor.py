@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from tui.safe_text import safe_lines
+from tui.screens.dialogs import discard_or_stay, keys_line
 from tui.services.fields import FieldRow
 
 
@@ -49,8 +50,8 @@ class FieldEditor(ModalScreen[list[tuple[str, str]] | None]):
                         yield Static(Text(safe_lines(
                             f"{row.source or 'a source'} says: {row.source_text}")),
                             classes="field-source")
-            yield Static("* yours: sources never change it · ctrl+s saves · esc cancels",
-                         classes="hint")
+            yield Static("* yours: sources never change it", classes="hint")
+            yield keys_line(("ctrl+s", "save"), ("tab", "next field"), ("esc", "cancel"))
 
     def on_mount(self) -> None:
         if self.rows:
@@ -68,4 +69,4 @@ class FieldEditor(ModalScreen[list[tuple[str, str]] | None]):
         self.dismiss(self.changed())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        discard_or_stay(self, changed=bool(self.changed()), what="the changed fields")

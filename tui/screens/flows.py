@@ -29,9 +29,10 @@ from tui.messages import FLOW, LibraryChanged, PullFinished, PullProgress, Shelf
 from tui.services import edits
 from tui.services.edits import EditReport
 from tui.services.export import ExportRequest
-from tui.services.links import open_url
+from tui.services.links import open_url, safe_url
 from tui.widgets.detail import DetailPane, NoteCard
 from tui.widgets.paper_list import PaperList
+from tui.words import count as count_of
 
 Session = Any  # a storage session: the screen only hands it on to storage functions
 
@@ -95,7 +96,7 @@ class PaperScreen(Screen[None]):
         if len(ids) == 1:
             row = self.papers.row(ids[0])
             return row.key if row else f"paper {ids[0]}"
-        return f"{len(ids)} papers"
+        return count_of(len(ids), "paper")
 
     # ------------------------------------------------------------ edits
 
@@ -208,8 +209,7 @@ class PaperScreen(Screen[None]):
         if not count:
             self.notify(f"Nothing from {day} is left in the inbox")
             return
-        question = (f"Dismiss the {count} paper{'s' if count != 1 else ''} from {day} still in "
-                    f"the inbox?")
+        question = f"Dismiss the {count_of(count, 'paper')} from {day} still in the inbox?"
         if await self.app.push_screen_wait(ConfirmDialog(question, yes="Dismiss")):
             self.edit(lambda: edits.dismiss_day(self.lib, day),
                       say=self.app.NOTIFICATION_TIMEOUT)
@@ -271,11 +271,23 @@ class PaperScreen(Screen[None]):
         url = ops.paper_url(paper) if which == "abs" else views.pdf_url(paper)
         if url is None:
             self.notify("No link for this paper", severity="warning")
-        elif open_url(url):
-            self.notify(f"Opened {url}", timeout=3)
-        else:
+        elif safe_url(url) is None:
             self.notify(f"Could not open {url} (only http and https links open)",
                         severity="warning")
+        else:
+            self.open_link(url)
+
+    @work(group="open", exit_on_error=False)
+    async def open_link(self, url: str) -> None:
+        """Hand an http(s) link to the browser (in a thread: a browser command may take its
+        time); when no browser takes it, say so and put the link on the clipboard."""
+        if await asyncio.to_thread(open_url, url):
+            self.notify(f"Opened {url}", timeout=3)
+        else:
+            self.app.copy_to_clipboard(url)
+            self.notify(f"No web browser opened {url} (set BROWSER to your browser's "
+                        f"command); the link is on the clipboard", severity="warning",
+                        timeout=8)
 
     def action_copy_key(self) -> None:
         ids = self.targets()
@@ -311,7 +323,7 @@ class PaperScreen(Screen[None]):
 
     def export_tag(self, tag: str) -> None:
         ids = self._read(lambda s: views.view_ids(s, view=View("tag", tag)))
-        self.action_export(ids, what=f"#{tag} ({len(ids)} papers)")
+        self.action_export(ids, what=f"#{tag} ({count_of(len(ids), 'paper')})")
 
     @work(group=FLOW, exit_on_error=False)
     async def export_flow(self, ids: list[int], what: str) -> None:
@@ -340,7 +352,7 @@ class PaperScreen(Screen[None]):
         report = await asyncio.to_thread(self.shelf.services.export, request)
         if request.target == "preview":
             n = len(request.paper_ids)
-            self.app.push_screen(PreviewScreen(f"BibTeX of {n} paper{'s' if n != 1 else ''}",
+            self.app.push_screen(PreviewScreen(f"BibTeX of {count_of(n, 'paper')}",
                                                report.text or ""))
         else:
             self.notify(report.summary(), title="Exported", timeout=6)
@@ -404,11 +416,13 @@ class PaperScreen(Screen[None]):
         if report is None:
             return
         severity: SeverityLevel = "information"
+        title = "Pulled"
         if report.failed or report.errors:  # an error when nothing came, else a warning
             got = report.new + report.updated + report.unchanged
             severity = "warning" if got else "error"
+            title = "Pulled, with errors" if got else "Pull failed"
         message = report.summary()
         if report.errors:
             message += "\n" + "\n".join(report.errors[:5])
-        self.notify(message, title="Pulled", severity=severity, timeout=8)
+        self.notify(message, title=title, severity=severity, timeout=8)
         self.reload()

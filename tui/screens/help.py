@@ -50,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("papershelf keys (ctrl+p: every command by name)", classes="title")
             with VerticalScroll():
                 yield Static(self._table(), id="help-table")
-            yield Static(Text("esc closes · remap any key in config.toml [keys] by its id"),
+            yield Static(Text("esc close · ↑↓ scroll · remap any key in config.toml [keys] by its id"),
                          classes="hint")
 
     def on_mount(self) -> None:

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, TextArea
 
 from tui.messages import FLOW
 from tui.safe_text import safe_lines
-from tui.screens.dialogs import ConfirmDialog
+from tui.screens.dialogs import ConfirmDialog, keys_line
 
 
 @dataclass
@@ -45,7 +45,8 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
                         placeholder="Quoted passage from the paper (optional)")
             yield TextArea(self.original.body, id="note-body", soft_wrap=True,
                            tab_behavior="focus", show_line_numbers=False)
-            yield Static("Markdown · ctrl+s saves · esc cancels", classes="hint")
+            yield keys_line(("ctrl+s", "save"), ("tab", "next field"), ("esc", "cancel"),
+                            ("", "Markdown"))
 
     def on_mount(self) -> None:
         self.query_one("#note-body", TextArea).focus()
@@ -70,5 +71,6 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
     @work(group=FLOW, exit_on_error=False)
     async def confirm_discard(self) -> None:
         if await self.app.push_screen_wait(ConfirmDialog(
-                "Throw away the changes to this note?", yes="Discard", no="Keep editing")):
+                "Discard the changes to this note?", yes="Discard", no="Keep editing",
+                default=False)):
             self.dismiss(None)

@@ -1,4 +1,6 @@
-"""The stats view: papers added and read per week, the top tags, the inbox backlog."""
+"""The stats view: papers added and read per week, the top tags, the inbox backlog. A tag's count
+is the number of papers its view lists (dismissed papers aside), the same as the sidebar's and
+``papershelf tags``."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Sparkline, Static
 
 from storage.views import Stats
+from tui.words import count, plural
 
 
 def bar(value: int, top: int, width: int = 24) -> str:
@@ -47,10 +50,12 @@ def tags_text(stats: Stats) -> Text:
 def backlog_text(stats: Stats) -> Text:
     text = Text()
     text.append(f"{stats.inbox}", style="bold")
-    text.append(" papers wait in the inbox")
+    waits = "waits" if stats.inbox == 1 else "wait"
+    text.append(f" {plural(stats.inbox, 'paper')} {waits} in the inbox")
     if stats.inbox_oldest:
         text.append(f" (oldest pulled {stats.inbox_oldest})")
-    text.append(f"\n{stats.total} papers in the library, {stats.read_total} read")
+    text.append(f"\n{count(stats.total, 'paper')} in the library (dismissed ones aside), "
+                f"{stats.read_total} read")
     return text
 
 
@@ -64,7 +69,7 @@ class StatsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         s = self.stats
         with Vertical(classes="dialog wide", id="stats"):
-            yield Label(f"Stats: the last {len(s.weeks)} weeks", classes="title")
+            yield Label(f"Stats: the last {count(len(s.weeks), 'week')}", classes="title")
             with VerticalScroll():
                 yield Static(backlog_text(s), id="stats-backlog")
                 with Horizontal(classes="sparks"):
@@ -77,7 +82,7 @@ class StatsScreen(ModalScreen[None]):
                 yield Static(weeks_table(s), id="stats-weeks")
                 yield Label("Top tags", classes="section")
                 yield Static(tags_text(s), id="stats-tags")
-            yield Static("esc closes", classes="hint")
+            yield Static("esc close · q close", classes="hint keys")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,12 +19,11 @@ from reader.errors import BadInput
 from storage import ops, views
 from storage.db import Library
 from storage.models import STATUSES
+from tui.words import count as count_of
+from tui.words import status_word
 
 Ref = str | int  # a citation key or a numeric id
 
-# What the app says after a status change ("yuan2024self: kept").
-STATUS_WORDS = {"queued": "kept", "dismissed": "dismissed", "reading": "reading",
-                "read": "read", "inbox": "back in the inbox"}
 MANY = 3  # more papers than this are named by their number in an undo step ("5 papers")
 
 
@@ -55,12 +54,12 @@ def what(papers: Sequence[PaperRef]) -> str:
     """How an undo step names papers: their keys, or their number when there are many."""
     if len(papers) <= MANY:
         return " ".join(p.key for p in papers)
-    return f"{len(papers)} papers"
+    return count_of(len(papers), "paper")
 
 
 def _describe(papers: Sequence[PaperRef]) -> str:
     """How the app names papers in a message: one key, else their number."""
-    return papers[0].key if len(papers) == 1 else f"{len(papers)} papers"
+    return papers[0].key if len(papers) == 1 else count_of(len(papers), "paper")
 
 
 def resolve(lib: Library, refs: Iterable[Ref]) -> list[PaperRef]:
@@ -93,7 +92,7 @@ def set_status(lib: Library, refs: Iterable[Ref], status: str) -> EditReport:
     description = f"status {what(papers)} {status}"
     with lib.action(description) as session:
         changed = ops.set_status_many(session, ids=_ids(papers), status=status)
-    return EditReport(description, f"{_describe(papers)}: {STATUS_WORDS[status]}",
+    return EditReport(description, f"{_describe(papers)}: {status_word(status)}",
                       [f"{p.key}: {status}" for p in papers], papers, changed)
 
 
@@ -254,7 +253,7 @@ def dismiss_day(lib: Library, day: str) -> EditReport:
     description = f"dismiss the rest of {day}"
     with lib.action(description) as session:
         n = ops.dismiss_day(session, day=day)
-    message = f"Dismissed {n} papers from {day}"
+    message = f"Dismissed {count_of(n, 'paper')} from {day}"
     return EditReport(description, message, [message.lower()[0] + message[1:]], changed=n)
 
 
@@ -265,7 +264,7 @@ def rename_tag(lib: Library, old: str, new: str) -> EditReport:
     description = f"rename tag {old} -> {new}"
     with lib.action(description) as session:
         count = ops.rename_tag(session, old=old, new=new)
-    line = f"{old} -> {new} ({count} papers)"
+    line = f"{old} -> {new} ({count_of(count, 'paper')})"
     return EditReport(description, line, [line], changed=count)
 
 
@@ -273,7 +272,7 @@ def merge_tags(lib: Library, source: str, target: str) -> EditReport:
     description = f"merge tag {source} into {target}"
     with lib.action(description) as session:
         count = ops.rename_tag(session, old=source, new=target)
-    line = f"merged {source} into {target} ({count} papers)"
+    line = f"merged {source} into {target} ({count_of(count, 'paper')})"
     return EditReport(description, line, [line], changed=count)
 
 

@@ -61,7 +61,7 @@ def backup_library(lib: Library, dest: Path, *, force: bool = False) -> Report:
     existing DEST only with ``force``: the copy is made first, then the old DEST is kept as
     ``DEST.bak`` and the copy renamed over it (a failed copy changes nothing)."""
     dest = dest.expanduser()
-    report = Report(lines=[f"backed up {lib.path} to {dest}"])
+    report = Report(lines=[f"backed up {lib.where} to {dest}"])
     lib.refuse_own(dest)  # before "exists": the library itself is never a backup target
     if not guard_existing(dest, force=force):
         lib.backup(dest)

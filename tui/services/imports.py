@@ -19,6 +19,7 @@ from storage.db import Library
 from tui.services.pull import Sources
 from tui.services.report import Report
 from tui.services.resolve import resolve_papers
+from tui.words import count as count_of
 
 IMPORT_STATUS = "queued"
 
@@ -103,7 +104,7 @@ def import_bib(lib: Library, file: Path, *, status: str = IMPORT_STATUS,
             except _DryRun:
                 pass
         elif parsed.entries:
-            with lib.action(f"import {file.name} ({len(parsed.entries)} entries)") as session:
+            with lib.action(f"import {file.name} ({count_of(len(parsed.entries), 'entry')})") as session:
                 _merge_all(session, parsed, status=status, dry_run=False, out=report)
     report.problems += [f"{file}:{p.line}: warning: {p.message}" for p in parsed.warnings]
     report.problems += [f"{file}:{p.line}: {p.message}" for p in parsed.skipped]
@@ -177,7 +178,7 @@ def import_page(lib: Library, path: Path, *, resolve: bool = False, year: int | 
             if result.paper.id is not None and not entry.record.arxiv_id:
                 title_only.add(result.paper.id)
     kind = "saved page" if page.kind == "html" else "copied text"
-    report.lines += [f"{path.name}: {len(page.entries)} papers ({kind})", counts.summary()]
+    report.lines += [f"{path.name}: {count_of(len(page.entries), 'paper')} ({kind})", counts.summary()]
     report.exit_code = 1 if counts.failed else 0
     if resolve:
         with lib.read() as session:

@@ -13,6 +13,7 @@ from storage import ops, pulls
 from storage.db import Library
 from tui.services.pull import Sources
 from tui.services.report import Report
+from tui.words import count as count_of
 
 
 @dataclass
@@ -61,7 +62,7 @@ def resolve_papers(lib: Library, sources: Sources, paper_ids: Sequence[int]) -> 
             continue
         found.append((pid, key, match))
     if found:
-        with lib.action(f"resolve {len(found)} paper(s)") as session:
+        with lib.action(f"resolve {count_of(len(found), 'paper')}") as session:
             for pid, key, record in found:
                 paper = ops.find_paper(session, ref=str(pid))
                 result = pulls.resolve_paper(session, paper=paper, record=record)

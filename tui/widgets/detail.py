@@ -16,9 +16,7 @@ from textual.widgets import Static
 
 from tui.safe_text import safe_lines
 from tui.services.links import safe_url
-
-STATUS_WORDS = {"inbox": "in the inbox", "queued": "queued", "reading": "reading",
-                "read": "read", "dismissed": "dismissed"}
+from tui.words import status_word
 
 
 def note_markdown(note: dict[str, Any]) -> str:
@@ -90,7 +88,7 @@ def meta_table(data: dict[str, Any], days: list[tuple[str, str, int, int | None]
                                         else "")
     field("authors", shown)
     field("key", data.get("key"), "bold")
-    state = STATUS_WORDS.get(data["status"], data["status"])
+    state = status_word(data["status"])
     if data.get("starred"):
         state += "  ★ starred"
     if data.get("rating"):

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from storage.views import Row
 from tui.safe_text import safe_text
+from tui.words import STATUS_WORDS
 
 Fetch = Callable[[Sequence[int]], dict[int, Row]]
 
@@ -37,8 +38,7 @@ OPTIONAL_COLUMNS: list[tuple[str, str, int]] = [
     ("tags", "Tags", 18),
 ]
 MIN_TITLE = 22
-STATUS_SHOWN = {"inbox": "new", "queued": "queued", "reading": "reading", "read": "read",
-                "dismissed": "dismiss"}
+STATUS_SHOWN = STATUS_WORDS  # one word per status, the command line's (tui/words.py)
 
 
 def fit(text: str, width: int) -> str:

@@ -1,4 +1,4 @@
-"""The sidebar: the views (Inbox, Queue, Reading, Read, Starred, All, each tag, each pulled day)
+"""The sidebar: the views (Inbox, Queued, Reading, Read, Starred, All, each tag, each pulled day)
 with their counts."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from storage.views import Counts, View
+from tui.words import count as count_of
 
 MAIN_VIEWS = [View("inbox"), View("queued"), View("reading"), View("read"), View("starred"),
               View("all")]
@@ -90,7 +91,7 @@ class ViewList(OptionList):
                         for name, n in counts.tags]
         if counts.days:
             options.append(None)
-            options.append(Option(Text("Days (new/all)", style="bold"), id="-days",
+            options.append(Option(Text("Days (inbox/all)", style="bold"), id="-days",
                                   disabled=True))
             days = counts.days[:self.DAYS_SHOWN]
             if current.kind == "day" and all(d != current.value for d, _n, _i in days):
@@ -98,7 +99,7 @@ class ViewList(OptionList):
             options += [Option(_label(day, n, width, note=str(inbox)), id=View("day", day).id)
                         for day, n, inbox in days]
             if len(counts.days) > len(days):
-                options.append(Option(Text(f"{len(counts.days) - len(days)} older days: ctrl+p"),
+                options.append(Option(Text(f"{count_of(len(counts.days) - len(days), 'older day')}: ctrl+p"),
                                       id="-older", disabled=True))
         highlighted = self.highlighted
         self.set_options(options)
