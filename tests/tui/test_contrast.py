@@ -16,9 +16,9 @@ palette, unknown here. The threshold is 4.5:1 for all text, bold included: WCAG'
 
 Not checked, on purpose: borders, scrollbars and bar charts (box-drawing and block characters:
 not text), emoji (the terminal draws them in their own colours); the faded screen behind a
-dialog; text of disabled widgets (WCAG exempts inactive controls: a disabled choice is meant to
-look disabled); the dot of a radio button or checkbox (a state indicator, its "off" drawn as an
-empty slot on purpose).
+dialog; the dot of a radio button or checkbox (a state indicator, its "off" drawn as an empty
+slot on purpose). A disabled choice is checked like the rest (WCAG would exempt it, but it says
+why it is disabled: that is meant to be read).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def drawn_texts(app: Any) -> list[Drawn]:
             style = segment.style
             if text and style is not None and not segment.control:
                 widget, _region = screen.get_widget_at(x, y)
-                if (isinstance(widget, ModalScreen) or widget.disabled
+                if (isinstance(widget, ModalScreen)
                         or (isinstance(widget, ToggleButton) and text == "●")):
                     x += width
                     continue

@@ -305,7 +305,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     Enter on a choice exports with it; enter in the file name writes that file."""
 
     DEFAULT_CSS = """
-    ExportDialog RadioButton:disabled { text-style: dim italic; }
+    ExportDialog RadioButton:disabled { text-style: italic; color: $text-muted; }
     ExportDialog #export-file-row { height: 1; margin: 1 0; }
     ExportDialog #export-file-row Label { width: auto; padding-right: 1; }
     ExportDialog #export-path { width: 1fr; }
