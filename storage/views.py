@@ -357,3 +357,17 @@ class ChangeWatcher:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def inbox_days(session: Session) -> dict[int, str]:
+    """The latest feed day (ISO) of each paper in the inbox, the day the inbox sorts it by
+    (for the list's day column). Papers never pulled from a feed are left out."""
+    from sqlmodel import col, func, select
+
+    from storage.models import FeedEntry
+
+    query = (select(col(FeedEntry.paper_id), func.max(col(FeedEntry.day)))
+             .join(Paper, col(Paper.id) == col(FeedEntry.paper_id))
+             .where(col(Paper.status) == "inbox")
+             .group_by(col(FeedEntry.paper_id)))
+    return {int(pid): str(day) for pid, day in session.exec(query)}

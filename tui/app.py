@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -20,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from reader.errors import BadInput, PapershelfError
 from storage import views
 from storage.db import Library, utcnow
-from tui.config import Config, load_config
+from tui.config import Config, load_config, save_ui
 from tui.screens.main import MainScreen
 from tui.services.facade import Services
 from tui.themes import readable_variables
@@ -60,6 +61,7 @@ class PapershelfApp(App[None]):
         self.watch_changes = watch
         self.watcher: views.ChangeWatcher | None = None
         self.keymap: dict[str, str] = {}
+        self._theme_applied = False  # from here on, a theme change is the user's: saved
 
     def get_css_variables(self) -> dict[str, str]:
         # Every theme's text colours nudged to WCAG AA on the app's backgrounds (tui/themes.py).
@@ -85,6 +87,7 @@ class PapershelfApp(App[None]):
                         severity="warning", timeout=20)
 
     def _apply_config(self) -> None:
+        from tui.bindings import PRESETS
         from tui.screens.keys import binding_ids  # the dialogs load when first needed
 
         config = self.config
@@ -95,8 +98,9 @@ class PapershelfApp(App[None]):
                 self.problems.append(
                     f"{config.where('ui.theme')}: unknown theme {config.theme!r} (known: "
                     f"{', '.join(sorted(self.available_themes))})")
+        self._theme_applied = True
         known = binding_ids() if config.keys else set()
-        keymap = {}
+        keymap = dict(PRESETS.get(config.preset, {}))
         for binding_id, keys in config.keys.items():
             if binding_id in known:
                 keymap[binding_id] = keys
@@ -104,8 +108,29 @@ class PapershelfApp(App[None]):
                 self.problems.append(f"{config.where('keys.' + binding_id)}: unknown binding id "
                                      f"{binding_id!r} in [keys] (? lists them)")
         self.keymap = keymap
+        self.problems += _clashes(keymap, set(config.keys), config)
         if keymap:
             self.set_keymap(keymap)
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked in the palette is saved to config.toml, used at the next start."""
+        if self._theme_applied and theme != self.config.theme:
+            self.config.theme = theme
+            self.save_ui(theme=theme)
+
+    def save_ui(self, **settings: object) -> bool:
+        """Save ``[ui]`` settings to the user's config.toml (their comments and other settings
+        kept); a file that cannot be written is said once, the app goes on. Settings not read
+        from a file (a ``Config`` made in code, as tests do) are kept for the session only."""
+        path = self.config.path
+        if path is None:
+            return False
+        try:
+            save_ui(path, **settings)
+        except BadInput as error:
+            self.notify(str(error), title="Setting not saved", severity="warning", timeout=8)
+            return False
+        return True
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
@@ -124,6 +149,28 @@ class PapershelfApp(App[None]):
         else:
             self.log.error(f"worker {event.worker.name} failed: {error!r}")
             self.notify(f"Something went wrong: {error!r}", severity="error", timeout=10)
+
+
+def _clashes(keymap: dict[str, str], own: set[str], config: Config) -> list[str]:
+    """A key of the user's [keys] that another key of the list or the main screen already has:
+    one of the two would never run (the list's keys win where both apply)."""
+    from tui.bindings import KEY_NAMES, MAIN_KEYS
+    from tui.widgets.paper_list import PaperList
+
+    holders: dict[str, list[str]] = {}
+    for binding in [*MAIN_KEYS, *PaperList.BINDINGS]:
+        if isinstance(binding, Binding) and binding.id:
+            for key in keymap.get(binding.id, binding.key).split(","):
+                holders.setdefault(key.strip(), []).append(binding.id)
+    problems = []
+    for key, ids in holders.items():
+        mine = [i for i in ids if i in own]
+        if len(ids) > 1 and mine:
+            others = ", ".join(i for i in ids if i != mine[0])
+            problems.append(f"{config.where('keys.' + mine[0])}: [keys] {mine[0]}: "
+                            f"{KEY_NAMES.get(key, key)!r} is also the key of {others} "
+                            f"(remap that one too)")
+    return problems
 
 
 def _paper_commands() -> type[Provider]:

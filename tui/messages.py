@@ -35,6 +35,8 @@ class Shelf(Protocol):
 
     def report_worker_error(self, event: Worker.StateChanged) -> None: ...
 
+    def save_ui(self, **settings: object) -> bool: ...
+
 
 class LibraryChanged(Message):
     """The library changed: by an edit made here (``report``, shown as a toast for ``say``

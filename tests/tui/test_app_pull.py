@@ -95,7 +95,7 @@ async def test_p_pulls_today_into_the_inbox_with_a_progress_bar(lib, sample, mak
             assert bar.display is True
             assert (bar.total, bar.progress) == (1, 0)
             assert f"Inbox · 5 papers · pulling hf {DAY}…" in screen_text(app)
-            await pilot.press("k")  # keep the paper under the cursor while the pull waits
+            await pilot.press("y")  # keep the paper under the cursor while the pull waits
             await settle(pilot, besides="pull")
             with lib.read() as session:
                 assert ops.find_paper(session, ref="yuan2024self").status == "queued"

@@ -15,7 +15,7 @@ GOOD = """\
 theme = "nord"
 
 [keys]
-"paper.keep" = "y"
+"paper.keep" = "a"
 paper.dismiss = ["x", "delete"]
 
 [export]
@@ -44,7 +44,7 @@ def test_a_good_file(tmp_path):
     config, problems = load_config(write(tmp_path, GOOD))
     assert problems == []
     assert config.theme == "nord"
-    assert config.keys == {"paper.keep": "y", "paper.dismiss": "x,delete"}
+    assert config.keys == {"paper.keep": "a", "paper.dismiss": "x,delete"}
     assert config.export_file == Path("~/thesis/refs.bib").expanduser()
     assert config.export_style == "biblatex"
 
@@ -69,7 +69,8 @@ def test_bad_settings_name_their_lines_and_the_rest_applies(tmp_path):
     config, problems = load_config(path)
     assert problems == [
         f"{path}:2: [ui] theme must be a theme name in quotes",
-        f"{path}:3: unknown setting 'colour' in [ui] (known: theme)",
+        f"{path}:3: unknown setting 'colour' in [ui] (known: theme, sidebar, "
+        f"detail, detail_size)",
         f"{path}:9: [keys] paper.keep must be a key like \"y\" or \"ctrl+k\"",
         f"{path}:6: [export] style must be one of bibtex, biblatex, not 'chicago'",
     ]
@@ -83,16 +84,16 @@ async def test_the_app_applies_theme_and_remapped_keys(lib, sample, make_app, tm
         await settle(pilot)
         assert app.theme == "nord"
         first, second = app.main.papers.ids[:2]
-        await press(pilot, "y")  # "paper.keep" = "y"
-        await press(pilot, "k")  # no longer bound
+        await press(pilot, "a")  # "paper.keep" = "a"
+        await press(pilot, "y")  # no longer bound
         await press(pilot, "delete")  # one of the dismiss keys
         with lib.read() as session:
             assert ops.find_paper(session, ref=first).status == "queued"
             assert ops.find_paper(session, ref=second).status == "dismissed"
         keys = {key for key, active in app.screen.active_bindings.items()
                 if active.binding.id == "paper.keep"}
-        assert keys == {"y"}
-        assert "y Kee" in app.screen._compositor.render_strips()[-1].text  # in the footer
+        assert keys == {"a"}
+        assert "a Kee" in app.screen._compositor.render_strips()[-1].text  # in the footer
 
 
 async def test_the_app_starts_on_defaults_with_one_message(lib, sample, make_app, tmp_path):
@@ -107,6 +108,6 @@ async def test_the_app_starts_on_defaults_with_one_message(lib, sample, make_app
         assert f"{path}:4: unknown binding id 'paper.frobnicate' in [keys]" in messages[0]
         assert app.theme == "textual-dark"
         first = app.main.papers.paper_id
-        await press(pilot, "k")  # the default keys work
+        await press(pilot, "y")  # the default keys work
         with lib.read() as session:
             assert ops.find_paper(session, ref=first).status == "queued"

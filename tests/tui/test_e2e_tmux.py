@@ -107,7 +107,7 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     term.keys("lora", literal=True)
     term.wait_for("Search “lora” · 1 result")
     term.keys("Enter")
-    term.wait_for("k Keep d Dismiss")  # the list has the focus again
+    term.wait_for("y Keep d Dismiss")  # the list has the focus again
     # Tag it: one tag added and one removed, with one enter.
     term.keys("t")
     term.wait_for("Tags for this paper")
@@ -123,13 +123,15 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     term.keys("Escape")
     term.wait_for("Discard the typed tags?")
     term.keys("y")
-    term.wait_for("k Keep d Dismiss")
+    term.wait_for("y Keep d Dismiss")
     # Write a note.
     term.keys("n")
     term.wait_for("New note on")
     term.keys("Written in *tmux*.", literal=True)
     term.keys("C-s")
     term.wait_for("Note saved")
+    # The list has most of the height: + makes the detail pane bigger, to show the note.
+    term.keys("++++++", literal=True)
     term.wait_for("Notes (1)")
     term.wait_for("Written in tmux.")
     # Back to the inbox, mark two papers.
@@ -147,7 +149,7 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     out = folder / "refs.bib"
     term.wait_for("Wrote 2 entries to")
     # Quit (the dialog closed when it exported).
-    term.wait_for("k Keep d Dismiss")
+    term.wait_for("y Keep d Dismiss")
     term.keys("q")
     term.wait_exit()
     # The database holds what was done.

@@ -17,7 +17,7 @@ def keys_shown(app) -> list[str]:
 
 def main_text(app) -> str:
     """The screen right of the sidebar, its rows joined by spaces (for wrapped messages)."""
-    rows = [line.partition("▕")[2] for line in screen_text(app).splitlines()]
+    rows = [line.partition("▕")[2] or line for line in screen_text(app).splitlines()]
     return " ".join(" ".join(rows).split())
 
 
@@ -193,7 +193,7 @@ async def test_undo_in_the_app_is_the_command_lines_undo(lib, sample, make_app, 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press(pilot, "k")
+        await press(pilot, "y")
         history = cli("undo", "--list").out.splitlines()
         assert history[0].endswith("status yuan2024self queued")
         await press(pilot, "u")

@@ -72,3 +72,12 @@ def test_export_dialog_with_a_disabled_choice(sample, make_app, snap_compare):
         await press(pilot, "e")
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_main_screen_120x40(sample, make_app, snap_compare):
+    """The list takes most of the height, the sidebar names each view's key, the inbox's day
+    column."""
+    async def run_before(pilot):
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)

@@ -101,6 +101,8 @@ async def test_write_a_note_with_a_quote_and_edit_it(lib, sample, make_app):
             notes = ops.notes_of(session, paper_id=pid)
         assert [(n.body, n.quote) for n in notes] == [
             ("Self-play for *reward* models.\n\n- try it", "superhuman feedback")]
+        # The list has most of the height: enter goes to the note, scrolled into view.
+        await press(pilot, "enter")
         text = screen_text(app)
         assert "Notes (1)" in text and "Self-play for reward models." in text
         assert "superhuman feedback" in text

@@ -25,7 +25,7 @@ from textual.worker import Worker, get_current_worker
 from reader.errors import BadInput
 from storage import ops, views
 from storage.views import Counts, View
-from tui.bindings import MAIN_KEYS, PAPER_ACTIONS
+from tui.bindings import MAIN_KEYS, PAPER_ACTIONS, VIEW_KEYS, shown_key
 from tui.messages import LibraryChanged
 from tui.screens.flows import PaperScreen
 from tui.widgets.detail import DetailPane, NoteCard
@@ -34,19 +34,23 @@ from tui.widgets.paper_list import PaperList
 from tui.widgets.search_box import SearchBox
 from tui.widgets.sidebar import ViewList
 
-WELCOME = """Welcome to papershelf. Your library is empty.
+WELCOME = """Welcome to papershelf. Your library is empty. Fill it, one key each:
+  {pull:<4}pull today's Hugging Face Daily Papers
+  {bib:<4}import a BibTeX file (.bib)
+  {page:<4}import a saved Daily Papers page (.html)
 
-Fill it from a shell, then come back (the app picks changes up by itself):
-  papershelf pull                  today's Hugging Face Daily Papers (or p here)
-  papershelf import refs.bib       papers from a BibTeX file
+Or from a shell (the app picks changes up by itself):
   papershelf add 1706.03762        one paper by arXiv id or DOI
-  papershelf add --title "..." --author "..." --year 2017
+  papershelf import refs.bib       papers from a BibTeX file
 
 Press ? for every key, ctrl+p for every command, q to quit."""
 
+SIDEBAR_COLLAPSE = 100  # below this many columns the sidebar collapses by itself
+WIDE = 140  # from this many columns the detail pane is beside the list (app.tcss: -wide)
+
 EMPTY_HINTS = {
     "inbox": "Nothing to triage. p pulls today's papers.",
-    "queued": "The queue is empty: k on a paper keeps it here.",
+    "queued": "The queue is empty: {keep} on a paper keeps it here.",
     "reading": "Nothing being read: g on a paper marks it as reading.",
     "read": "Nothing read yet: r on a paper marks it as read.",
     "starred": "No starred papers: s stars the paper under the cursor.",
@@ -67,6 +71,11 @@ class MainScreen(PaperScreen):
     def __init__(self) -> None:
         super().__init__()
         self._had_paper = False
+        # The sidebar shown or hidden for this session only (b in a narrow terminal, v on a
+        # collapsed sidebar), over config.toml's [ui] sidebar; None: the setting decides.
+        self._sidebar_override: bool | None = None
+        self._sidebar_peek = False  # shown by v on a collapsed sidebar: collapses again after
+        self._detail_peek = False  # shown by enter while hidden: hides again on esc
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -86,8 +95,86 @@ class MainScreen(PaperScreen):
 
     def on_mount(self) -> None:
         self.query_one("#pull-progress").display = False
+        keymap = self.shelf.keymap
+        self.query_one(ViewList).view_keys = {
+            b.action.split("'")[1]: shown_key(b.id or "", keymap) for b in VIEW_KEYS}
+        self.apply_layout()
         self.papers.focus()
         self.load(first=True)
+
+    def key(self, binding_id: str) -> str:
+        return shown_key(binding_id, self.shelf.keymap)
+
+    # ------------------------------------------------------------ layout
+
+    def on_resize(self) -> None:
+        self.apply_layout()
+
+    def sidebar_shown(self) -> bool:
+        if self._sidebar_override is not None:
+            return self._sidebar_override
+        return self.shelf.config.sidebar and self.size.width >= SIDEBAR_COLLAPSE
+
+    def apply_layout(self) -> None:
+        """The sidebar (shown, hidden, collapsed in a narrow terminal) and the detail pane's
+        place and size, from config.toml's [ui] and this session's keys."""
+        config = self.shelf.config
+        self.query_one(ViewList).display = self.sidebar_shown()
+        detail = self.detail
+        detail.display = config.detail or self._detail_peek
+        listbox = self.query_one("#listbox")
+        size = f"{config.detail_size}%"
+        if self.size.width >= WIDE:  # beside the list
+            detail.styles.width, detail.styles.height = size, "1fr"
+        else:  # under it
+            detail.styles.width, detail.styles.height = "1fr", size
+        listbox.styles.width = listbox.styles.height = "1fr"
+
+    def action_toggle_sidebar(self) -> None:
+        shown = not self.sidebar_shown()
+        if self.size.width < SIDEBAR_COLLAPSE:
+            self._sidebar_override = shown  # a narrow terminal: for now, not saved
+        else:
+            self._sidebar_override = None
+            self.shelf.config.sidebar = shown
+            self.shelf.save_ui(sidebar=shown)
+        self._sidebar_peek = False
+        if not shown and self.query_one(ViewList).has_focus:
+            self.papers.focus()
+        self.apply_layout()
+
+    def action_toggle_detail(self) -> None:
+        config = self.shelf.config
+        config.detail = not (config.detail or self._detail_peek)
+        self._detail_peek = False
+        if not config.detail and self.detail.has_focus_within:
+            self.papers.focus()
+        self.shelf.save_ui(detail=config.detail)
+        self.apply_layout()
+
+    def action_resize_detail(self, step: int) -> None:
+        from tui.config import DETAIL_SIZES
+
+        config = self.shelf.config
+        low, high = DETAIL_SIZES
+        config.detail_size = max(low, min(high, config.detail_size + step))
+        config.detail = True
+        self._detail_peek = False
+        self.shelf.save_ui(detail=True, detail_size=config.detail_size)
+        self.apply_layout()
+
+    def _collapse_peek(self) -> None:
+        if self._sidebar_peek:
+            self._sidebar_peek = False
+            self._sidebar_override = None
+            self.apply_layout()
+
+    def focus_list(self) -> None:
+        self.papers.focus()
+        self._collapse_peek()
+        if self._detail_peek:
+            self._detail_peek = False
+            self.apply_layout()
 
     # ------------------------------------------------------------ loading
 
@@ -104,6 +191,8 @@ class MainScreen(PaperScreen):
                 view = next((View(k) for k in ("inbox", "queued", "reading") if statuses[k]),
                             View("all"))
             ids = None if self.results else views.view_ids(session, view=view)
+            days = (views.inbox_days(session) if not self.results and view.kind == "inbox"
+                    else None)
         results = self.results
         error = self.query_error
         if results is not None and self.query_text:
@@ -112,7 +201,7 @@ class MainScreen(PaperScreen):
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_list, worker, sum(statuses.values()), view,
-                                  results, ids, error, keep, index)
+                                  results, ids, error, keep, index, days)
         if not counts and self.counts is not None:
             return
         with self.lib.read() as session:
@@ -122,7 +211,8 @@ class MainScreen(PaperScreen):
 
     def _show_list(self, worker: Worker[Any], library_size: int, view: View,
                    results: tuple[str, list[int]] | None, ids: list[int] | None,
-                   error: str | None, keep: int | None, index: int | None) -> None:
+                   error: str | None, keep: int | None, index: int | None,
+                   days: dict[int, str] | None = None) -> None:
         if worker.is_cancelled:
             # A newer load replaced this one after it had read. Workers are cancelled on the
             # main thread, where this runs too, so the check is exact: an older list never
@@ -135,14 +225,17 @@ class MainScreen(PaperScreen):
             ids = results[1]
         ids = ids or []
         if library_size == 0:
-            empty = WELCOME
+            empty = WELCOME.format(pull=self.key("app.pull"), bib=self.key("app.import_bib"),
+                                   page=self.key("app.import_page"))
         elif results is not None:
             empty = self._no_results()
+            days = None
         else:
-            empty = EMPTY_HINTS[view.kind]
+            empty = EMPTY_HINTS[view.kind].format(keep=self.key("paper.keep"))
         if keep is None and index is None and self.loaded:
             keep = self.papers.paper_id
-        self.papers.set_ids(ids, keep=keep, index=index, empty_message=empty)
+        self.papers.set_ids(ids, keep=keep, index=index, empty_message=empty,
+                            days=days if results is None else None)
         self.loaded = True
         self._update_status()
         self.refresh_bindings()
@@ -205,7 +298,72 @@ class MainScreen(PaperScreen):
     def view_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id and not event.option.id.startswith("-"):
             self.show_view(View.parse(event.option.id))
-            self.papers.focus()
+            self.focus_list()
+
+    @on(ViewList.Leave)
+    def sidebar_left(self) -> None:
+        self.focus_list()
+
+    def action_focus_sidebar(self) -> None:
+        sidebar = self.query_one(ViewList)
+        if not sidebar.display:
+            self._sidebar_override = True
+            self._sidebar_peek = True  # collapses again once a view is chosen
+            self.apply_layout()
+        sidebar.focus()
+
+    def action_view(self, kind: str) -> None:
+        self.show_view(View(kind))  # type: ignore[arg-type]
+        self.focus_list()
+
+    def action_step_day(self, step: int) -> None:
+        """The next older (``step`` 1) or newer (-1) pulled day; from any other view, the
+        newest day."""
+        days = [d for d, _n, _i in (self.counts.days if self.counts is not None else [])]
+        if not days:
+            self.notify("No pulled days yet: p pulls today's papers.")
+            return
+        index = 0
+        if self.results is None and self.view.kind == "day" and self.view.value in days:
+            index = days.index(self.view.value) + step
+            if not 0 <= index < len(days):
+                self.notify("That was the oldest pulled day." if step > 0 else
+                            "That was the newest pulled day.")
+                return
+        self.show_view(View("day", days[index]))
+        self.focus_list()
+
+    # ------------------------------------------------------------ filling the library
+
+    def action_import_bib(self) -> None:
+        self.import_flow("bib")
+
+    def action_import_page(self) -> None:
+        self.import_flow("page")
+
+    @work(group="flow", exit_on_error=False)
+    async def import_flow(self, what: str) -> None:
+        from pathlib import Path
+
+        from tui.screens.dialogs import InputDialog
+
+        prompt = ("Import which BibTeX file? (its entries go to the queue)" if what == "bib"
+                  else "Import which saved Daily Papers page? (its papers go to the inbox)")
+        hint = "~/papers/refs.bib" if what == "bib" else "~/Downloads/daily-papers.html"
+        text = await self.app.push_screen_wait(InputDialog(prompt, placeholder=hint))
+        if not text:
+            return
+        path = Path(text).expanduser()
+        services = self.shelf.services
+        if what == "bib":
+            report: Any = await asyncio.to_thread(services.import_bib, path)
+        else:
+            report = await asyncio.to_thread(services.import_page, path)
+        lines = [*report.lines, *report.problems]
+        self.notify("\n".join(lines[:6]) or "Nothing to import.",
+                    title=f"Imported {path.name}",
+                    severity="warning" if report.problems else "information", timeout=8)
+        self.show_view(View("queued" if what == "bib" else "inbox"))  # where they went
 
     def _clear_search(self) -> None:
         self.query_text = ""
@@ -282,6 +440,9 @@ class MainScreen(PaperScreen):
         self.query_one("#search", Input).focus()
 
     def action_escape(self) -> None:
+        if self.focused is not self.papers and (self._sidebar_peek or self._detail_peek):
+            self.focus_list()
+            return
         search = self.query_one("#search", Input)
         if self.papers.marked:
             self.papers.clear_marks()
@@ -295,9 +456,12 @@ class MainScreen(PaperScreen):
             self.load(keep=keep, index=0, counts=False)
             self.papers.focus()
         elif self.focused is not self.papers:
-            self.papers.focus()
+            self.focus_list()
 
     def action_read_paper(self) -> None:
+        if not self.detail.display:
+            self._detail_peek = True  # shown until esc (z shows it for good)
+            self.apply_layout()
         notes = self.detail.query(NoteCard)
         if notes:
             notes.first().focus()

@@ -32,12 +32,22 @@ Fetch = Callable[[Sequence[int]], dict[int, Row]]
 # (name, header, width)
 OPTIONAL_COLUMNS: list[tuple[str, str, int]] = [
     ("year", "Year", 4),
-    ("author", "First author", 16),
+    ("author", "First author", 14),
     ("status", "Status", 7),
     ("upvotes", "▲", 4),
     ("tags", "Tags", 18),
 ]
-MIN_TITLE = 22
+# The inbox is sorted by feed day, then upvotes: those two come first (the day shown where it
+# changes, so the days read as groups), its status is always the same.
+INBOX_COLUMNS: list[tuple[str, str, int]] = [
+    ("day", "Day", 5),
+    ("upvotes", "▲", 4),
+    ("author", "First author", 14),
+    ("year", "Year", 4),
+    ("tags", "Tags", 18),
+]
+MIN_TITLE = 46  # an 80-column terminal (the sidebar collapsed) shows 45 characters of a title
+ROOMY_TITLE = 90  # past this, the tags column gets some of the room too
 STATUS_SHOWN = STATUS_WORDS  # one word per status, the command line's (tui/words.py)
 
 
@@ -53,20 +63,21 @@ def fit(text: str, width: int) -> str:
 
 
 @lru_cache(maxsize=32)
-def layout_columns(width: int) -> list[tuple[str, str, int]]:
-    """Which columns fit in ``width`` cells, title first, each with its width."""
+def layout_columns(width: int, inbox: bool = False) -> list[tuple[str, str, int]]:
+    """Which columns fit in ``width`` cells, title first, each with its width; a wide list
+    gives the title the room (the tags column only grows past :data:`ROOMY_TITLE`)."""
     chosen: list[tuple[str, str, int]] = []
     used = 2 + 2  # the mark and the star
-    for column in OPTIONAL_COLUMNS:
+    for column in INBOX_COLUMNS if inbox else OPTIONAL_COLUMNS:
         if width - used - (column[2] + 1) >= MIN_TITLE:
             chosen.append(column)
             used += column[2] + 1
         else:
             break
     title = max(1, width - used)
-    if "tags" in (c[0] for c in chosen) and title > 70:
+    if "tags" in (c[0] for c in chosen) and title > ROOMY_TITLE:
         # A big terminal: give the tags some of the room.
-        extra = min(title - 70, 22)
+        extra = min(title - ROOMY_TITLE, 22)
         chosen = [(n, h, w + extra if n == "tags" else w) for n, h, w in chosen]
         title -= extra
     return [("title", "Title", title), *chosen]
@@ -93,16 +104,18 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--star { color: $text-warning; }
     PaperList > .paper-list--tag { color: $text-secondary; }
     PaperList > .paper-list--empty { color: $text-muted; }
+    PaperList > .paper-list--day { color: $text-muted; text-style: bold; }
     """
 
     COMPONENT_CLASSES = {
         "paper-list--header", "paper-list--cursor", "paper-list--mark", "paper-list--marked",
         "paper-list--dim", "paper-list--star", "paper-list--tag", "paper-list--empty",
+        "paper-list--day",
     }
 
     BINDINGS = [
-        Binding("up", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
         Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
         Binding("home", "first", "First paper", show=False, id="list.first"),
@@ -138,6 +151,8 @@ class PaperList(ScrollView, can_focus=True):
         self._rows: dict[int, Row] = {}
         self.marked: set[int] = set()
         self.empty_message = ""
+        # The feed day of each paper (ISO), when the list is the inbox (sorted by day).
+        self.days: dict[int, str] | None = None
         self._last_posted: int | None | bool = False
         # Drawn lines, by what they depend on: redrawing the screen (every layout does) must
         # not rebuild them.
@@ -153,10 +168,12 @@ class PaperList(ScrollView, can_focus=True):
         return None
 
     def set_ids(self, ids: list[int], *, keep: int | None = None, index: int | None = None,
-                empty_message: str = "") -> None:
+                empty_message: str = "", days: dict[int, str] | None = None) -> None:
         """Show ``ids``. The cursor stays on paper ``keep`` when it is still there, else goes to
-        ``index`` (clamped), else to the top. Cached rows are dropped (they may have changed)."""
+        ``index`` (clamped), else to the top. Cached rows are dropped (they may have changed).
+        ``days``: each paper's feed day, for a list sorted by day (the inbox): a day column."""
         self.ids = ids
+        self.days = days
         self._rows.clear()
         self.empty_message = empty_message
         if keep is not None and keep in ids:
@@ -303,18 +320,32 @@ class PaperList(ScrollView, can_focus=True):
         if pid not in self._rows:
             self._ensure_rows(top, top + self._visible_rows())
         row = self._rows.get(pid)
-        key = (row, index == self.cursor, self.has_focus, pid in self.marked, width)
+        day = self._day_label(index, top)
+        key = (row, index == self.cursor, self.has_focus, pid in self.marked, width, day)
         strip = self._strips.get(key)
         if strip is None:
             if len(self._strips) > 2000:
                 self._strips.clear()
-            strip = self._strips[key] = self._line(row, pid, index, width)
+            strip = self._strips[key] = self._line(row, pid, index, width, day)
         return strip
+
+    def _day_label(self, index: int, top: int) -> str | None:
+        """The day column of row ``index``: the day on the first row of each day (and on the
+        top row on screen), blank under it; None when the list has no days."""
+        if self.days is None:
+            return None
+        day = self.days.get(self.ids[index], "")
+        if index > 0 and index != top and self.days.get(self.ids[index - 1], "") == day:
+            return ""
+        return day[5:] if day else "–"
+
+    def day_of(self, paper_id: int | None) -> str | None:
+        return None if self.days is None or paper_id is None else self.days.get(paper_id)
 
     def _header(self, width: int) -> Strip:
         style = self._style("paper-list--header")
         segments = [Segment("    ", style)]
-        for _name, header, w in layout_columns(width):
+        for _name, header, w in layout_columns(width, self.days is not None):
             segments.append(Segment(fit(header, w) + " ", style))
         return Strip(segments).adjust_cell_length(width, style)
 
@@ -324,7 +355,8 @@ class PaperList(ScrollView, can_focus=True):
         text = ("  " + lines[y]) if y < len(lines) else ""
         return Strip([Segment(fit(text, width), style)])
 
-    def _line(self, row: Row | None, pid: int, index: int, width: int) -> Strip:
+    def _line(self, row: Row | None, pid: int, index: int, width: int,
+              day: str | None = None) -> Strip:
         base = self.rich_style
         if index == self.cursor:
             base = base + self._style("paper-list--cursor")
@@ -344,9 +376,12 @@ class PaperList(ScrollView, can_focus=True):
             return Strip([mark, Segment(fit("(removed)", width - 2), dim)])
         star = Segment("★ " if row.starred else "  ", colour("paper-list--star"))
         segments = [mark, star]
-        for name, _header, w in layout_columns(width):
+        for name, _header, w in layout_columns(width, self.days is not None):
             if name == "title":
                 segments.append(Segment(fit(row.title, w) + " ", base))
+            elif name == "day":
+                day_style = colour("paper-list--day") + Style(bold=True)
+                segments.append(Segment(fit(day or "", w) + " ", day_style))
             elif name == "year":
                 segments.append(Segment(fit(str(row.year or ""), w) + " ", dim))
             elif name == "author":

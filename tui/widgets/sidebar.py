@@ -1,10 +1,11 @@
 """The sidebar: the views (Inbox, Queued, Reading, Read, Starred, All, each tag, each pulled day)
-with their counts."""
+with their counts, and the key that shows each main view."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import var
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -16,14 +17,19 @@ MAIN_VIEWS = [View("inbox"), View("queued"), View("reading"), View("read"), View
               View("all")]
 
 
-def _label(title: str, count: int, width: int, *, note: str = "") -> Text:
-    """The view's name on the left (cut to fit), its count on the right, in ``width`` cells."""
+def _label(title: str, count: int, width: int, *, note: str = "", key: str = "") -> Text:
+    """The view's name on the left (cut to fit), its count on the right, in ``width`` cells;
+    the key that shows it, if any, after the name."""
     number = f"{count}" if not note else f"{note}/{count}"
-    room = max(3, width - len(number) - 1)
+    hint = f" {key}" if key else ""
+    room = max(3, width - len(number) - 1 - len(hint))
     shown = title if len(title) <= room else title[: room - 1] + "…"
-    text = Text(shown.ljust(room) + " ", no_wrap=True)
-    # The count in the label's own colour: dim (or any muted colour) falls under WCAG AA on
-    # the highlighted view's background in most themes (tests/tui/test_contrast.py).
+    text = Text(shown, no_wrap=True)
+    # The key hint in italic, the count in the label's own colour: dim (or any muted colour)
+    # falls under WCAG AA on the highlighted view's background in most themes
+    # (tests/tui/test_contrast.py).
+    text.append(hint, style="italic")
+    text.append(" " * (room - len(shown)) + " ")
     text.append(number)
     return text
 
@@ -37,8 +43,12 @@ class ViewList(OptionList):
     """
 
     BINDINGS = [
-        Binding("enter", "select", "Show view", show=False, id="views.select"),
+        Binding("enter", "select", "Show the view", show=False, id="views.select"),
+        Binding("right", "leave", "Back to the list", show=False, id="views.leave"),
     ]
+
+    class Leave(Message):
+        """Back to the list, on the view shown."""
 
     DAYS_SHOWN = 30  # the newest pulled days; older ones are in the command palette
 
@@ -49,6 +59,10 @@ class ViewList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown_width = 0
+        self.view_keys: dict[str, str] = {}  # view id -> the key that shows it, as displayed
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
 
     def watch_counts(self, counts: Counts | None) -> None:
         if counts is not None and self.current is not None:
@@ -64,8 +78,15 @@ class ViewList(OptionList):
         return max(8, width - 1)
 
     def on_resize(self) -> None:
-        if (self.counts is not None and self.current is not None
-                and self.scrollable_content_region.width != self._shown_width):
+        self._fit_labels()
+        # A scrollbar that comes or goes while it is laid out (shown again after b or v)
+        # changes the room without a resize of its own: look once more when it is drawn.
+        self.call_after_refresh(self._fit_labels)
+
+    def _fit_labels(self) -> None:
+        width = self.scrollable_content_region.width
+        if (self.counts is not None and self.current is not None and width
+                and width != self._shown_width):
             self.show_counts(self.counts, self.current)
 
     def highlight_view(self, view: View) -> None:
@@ -83,7 +104,8 @@ class ViewList(OptionList):
         self.set_reactive(ViewList.current, current)
         width = self._width()
         options: list[Option | None] = [
-            Option(_label(v.title, counts.of(v), width), id=v.id) for v in MAIN_VIEWS]
+            Option(_label(v.title, counts.of(v), width, key=self.view_keys.get(v.id, "")),
+                   id=v.id) for v in MAIN_VIEWS]
         if counts.tags:
             options.append(None)
             options.append(Option(Text("Tags", style="bold"), id="-tags", disabled=True))
