@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from rich.cells import cell_len
@@ -141,14 +141,14 @@ async def check_scene(make_app: Callable[..., Any], size: tuple[int, int], scene
         if theme is not None:
             app.register_theme(theme)
             themes = [theme.name]
-        for theme in themes:
-            app.theme = theme
+        for name in themes:
+            app.theme = name
             await settle(pilot)
             texts = drawn_texts(app)
-            assert texts, f"{theme}: nothing drawn"
+            assert texts, f"{name}: nothing drawn"
             if expect is not None:
                 expect(texts, pilot)
-            failures += [f"{theme} · {t}" for t in texts if t.ratio < AA]
+            failures += [f"{name} · {t}" for t in texts if t.ratio < AA]
     assert not failures, (f"{len(failures)} texts under {AA}:1:\n"
                           + "\n".join(dict.fromkeys(failures)))
 
@@ -156,16 +156,21 @@ async def check_scene(make_app: Callable[..., Any], size: tuple[int, int], scene
 # ------------------------------------------------------------ scenes
 
 
-async def list_with_cursor_and_marks(pilot: Pilot[Any]) -> None:
-    """The All view (tags, a star, notes): the list focused, a marked row above the cursor's
-    row, the cursor on a tagged paper; a toast and an error toast up."""
+async def list_with_cursor_and_marks(pilot: Pilot[Any],
+                                     view: Literal["all", "inbox"] = "all") -> None:
+    """The All view (tags, a star, notes), or the Inbox (its day column): the list focused, a
+    marked row above the cursor's row, the cursor on a tagged paper (the All view); a toast, a
+    warning and an error toast up."""
     app = shelf(pilot)
-    app.main.show_view(View("all"))
+    app.main.show_view(View(view))
     await settle(pilot)
     papers = app.main.query_one(PaperList)
     papers.focus()
     tagged = [i for i, pid in enumerate(papers.ids) if (r := papers.row(pid)) and r.tags]
-    assert len(tagged) >= 2
+    if view == "all":
+        assert len(tagged) >= 2
+    else:
+        tagged = [0, 2]
     papers.move_to(tagged[0])
     papers.toggle_mark(papers.ids[tagged[0]])
     papers.move_to(tagged[1])
@@ -186,7 +191,7 @@ def sees_cursor_and_marked_rows(texts: list[Drawn], pilot: Pilot[Any]) -> None:
     for y, name in ((cursor_y, "cursor"), (marked_y, "marked")):
         row = papers.row(papers.ids[y - top])
         assert row is not None and rows[y], f"no text drawn on the {name} row"
-        assert not tags_shown or any(row.tags[0] in t.text for t in rows[y]), (
+        assert not tags_shown or not row.tags or any(row.tags[0] in t.text for t in rows[y]), (
             f"the {name} row's tags not drawn")
     assert rows[cursor_y][0].bg != rows[marked_y][0].bg
 
@@ -194,6 +199,15 @@ def sees_cursor_and_marked_rows(texts: list[Drawn], pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", [(100, 30), (200, 50)], ids=["100x30", "200x50"])
 async def test_list_cursor_and_marked_rows(sample, make_app, size):
     await check_scene(make_app, size, list_with_cursor_and_marks, sees_cursor_and_marked_rows)
+
+
+async def inbox_with_cursor_and_marks(pilot: Pilot[Any]) -> None:
+    await list_with_cursor_and_marks(pilot, "inbox")
+
+
+async def test_inbox_day_column(sample, make_app):
+    await check_scene(make_app, (100, 30), inbox_with_cursor_and_marks,
+                      sees_cursor_and_marked_rows)
 
 
 async def test_a_theme_of_ones_own(sample, make_app):
@@ -250,6 +264,7 @@ async def export_dialog(pilot: Pilot[Any]) -> None:
 
 async def help_screen(pilot: Pilot[Any]) -> None:
     await _open(pilot, "help", "HelpScreen")
+    await pilot.app.screen.run_action("toggle_ids")  # the binding ids shown too
 
 
 async def stats_screen(pilot: Pilot[Any]) -> None:
