@@ -24,6 +24,7 @@ from storage.db import Library, utcnow
 from tui.config import Config, load_config, save_ui
 from tui.screens.main import MainScreen
 from tui.services.facade import Services
+from tui.themes import readable_variables
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -61,6 +62,11 @@ class PapershelfApp(App[None]):
         self.watcher: views.ChangeWatcher | None = None
         self.keymap: dict[str, str] = {}
         self._theme_applied = False  # from here on, a theme change is the user's: saved
+
+    def get_css_variables(self) -> dict[str, str]:
+        # Every theme's text colours nudged to WCAG AA on the app's backgrounds (tui/themes.py).
+        self.theme_variables = readable_variables(super().get_css_variables())
+        return self.theme_variables
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()

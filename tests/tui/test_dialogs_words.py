@@ -151,7 +151,10 @@ async def test_a_disabled_choice_looks_disabled_says_why_and_cannot_be_chosen(
         assert merge.disabled
         assert "Merge into refs.bib: needs [export] file in config.toml" in (
             screen_text(app))
-        assert merge.rich_style.dim and not enabled.rich_style.dim  # drawn dimmed
+        # Drawn apart: italic, in the muted colour (not dim, which falls under WCAG AA
+        # contrast in light themes: tests/tui/test_contrast.py).
+        assert merge.rich_style.italic and not enabled.rich_style.italic
+        assert merge.rich_style.color != enabled.rich_style.color
         # The arrows pass over it (down, down: back round to the preview, never the merge).
         await press(pilot, "down", "down")
         assert not merge.value

@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
@@ -198,27 +199,22 @@ class TagDialog(ModalScreen[TagChange | None]):
     def on_mount(self) -> None:
         self._suggest("")
 
-    def _current(self) -> Text:
-        text = Text()
-        text.append("on all: ", style="dim")
-        text.append(", ".join(self.on_all) or "(none)")
+    # Content, not Text: its colours are the theme's ($foreground-muted...), readable in every theme.
+    def _current(self) -> Content:
+        parts: list[str | tuple[str, str]] = [("on all: ", "$foreground-muted"),
+                                              ", ".join(self.on_all) or "(none)"]
         if self.on_some:
-            text.append("   on some: ", style="dim")
-            text.append(", ".join(self.on_some))
-        return text
+            parts += [("   on some: ", "$foreground-muted"), ", ".join(self.on_some)]
+        return Content.assemble(*parts)
 
     @staticmethod
-    def _pending(change: TagChange) -> Text:
-        text = Text()
+    def _pending(change: TagChange) -> Content:
         if not change:
-            text.append("enter applies what you type", style="dim")
-            return text
-        text.append("enter applies: ", style="dim")
-        for name in change.add:
-            text.append(f"+{name} ", style="green")
-        for name in change.remove:
-            text.append(f"-{name} ", style="red")
-        return text
+            return Content.styled("enter applies what you type", "$foreground-muted")
+        parts: list[str | tuple[str, str]] = [("enter applies: ", "$foreground-muted")]
+        parts += [(f"+{name} ", "$text-success") for name in change.add]
+        parts += [(f"-{name} ", "$text-error") for name in change.remove]
+        return Content.assemble(*parts)
 
     def _suggest(self, typed: str) -> None:
         token = _SEPARATORS.split(typed)[-1]
@@ -309,7 +305,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     Enter on a choice exports with it; enter in the file name writes that file."""
 
     DEFAULT_CSS = """
-    ExportDialog RadioButton:disabled { text-style: dim italic; }
+    ExportDialog RadioButton:disabled { text-style: italic; color: $text-muted; }
     ExportDialog #export-file-row { height: 1; margin: 1 0; }
     ExportDialog #export-file-row Label { width: auto; padding-right: 1; }
     ExportDialog #export-path { width: 1fr; }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from tui.bindings import KEY_NAMES
+from tui.themes import theme_style
 
 
 def key_display(keys: str) -> str:
@@ -22,13 +24,13 @@ def key_display(keys: str) -> str:
 
 
 def help_table(groups: Iterable[tuple[str, list[Binding]]], keymap: dict[str, str],
-               *, show_ids: bool = True) -> Table:
+               *, show_ids: bool = True, muted: Style | str = "dim") -> Table:
     table = Table(box=None, expand=True, padding=(0, 1), show_header=True,
                   header_style="bold")
     table.add_column("Key", no_wrap=True, style="bold")
     table.add_column("Does", ratio=1)
     if show_ids:
-        table.add_column(Text("Binding id (for [keys])"), style="dim", no_wrap=True)
+        table.add_column(Text("Binding id (for [keys])"), style=muted, no_wrap=True)
     for title, bindings in groups:
         table.add_row(Text(title, style="bold underline"), "", *([""] if show_ids else []))
         for binding in bindings:
@@ -51,15 +53,24 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog wide", id="help"):
             yield Label("papershelf keys (ctrl+p: every command by name)", classes="title")
             with VerticalScroll():
-                yield Static(help_table(self.groups, self.keymap, show_ids=False),
-                             id="help-table")
+                yield Static(self._table(), id="help-table")
             yield Static(Text("esc close · ↑↓ scroll · i binding ids (remap a key by its id in "
                               "config.toml [keys])"), classes="hint")
 
     def action_toggle_ids(self) -> None:
         self.show_ids = not self.show_ids
-        self.query_one("#help-table", Static).update(
-            help_table(self.groups, self.keymap, show_ids=self.show_ids))
+        self.query_one("#help-table", Static).update(self._table())
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._restyle)
+
+    def _table(self) -> Table:
+        # The ids in the theme's muted text colour (a Rich table cannot use CSS variables).
+        return help_table(self.groups, self.keymap, show_ids=self.show_ids,
+                          muted=theme_style(self.app, "text-muted"))
+
+    def _restyle(self, _theme: object) -> None:
+        self.query_one("#help-table", Static).update(self._table())
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -75,10 +75,12 @@ class NoteCard(Vertical, can_focus=True):
         self.post_message(self.Delete(int(self.note["id"])))
 
 
-def meta_table(data: dict[str, Any], days: list[tuple[str, str, int, int | None]]) -> Table:
-    """The paper's fields as label/value lines (values wrap under themselves)."""
+def meta_table(data: dict[str, Any], days: list[tuple[str, str, int, int | None]],
+               label_style: Style | str = "dim") -> Table:
+    """The paper's fields as label/value lines (values wrap under themselves); the labels in
+    ``label_style`` (the pane passes the theme's muted text colour)."""
     grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(style=label_style, no_wrap=True)
     grid.add_column(ratio=1)
 
     def field(label: str, value: Any, style: str = "") -> None:
@@ -123,10 +125,13 @@ class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
     DetailPane { padding: 0 1; background: $surface; }
     DetailPane > #detail-title { text-style: bold; color: $text; margin-bottom: 1; }
-    DetailPane > .section { text-style: bold; color: $primary; margin-top: 1; }
+    DetailPane > .section { text-style: bold; color: $text-primary; margin-top: 1; }
     DetailPane > #detail-empty { color: $text-muted; }
+    DetailPane > .detail-pane--label { color: $text-muted; }
     DetailPane > #detail-notes { height: auto; }
     """
+
+    COMPONENT_CLASSES = {"detail-pane--label"}
 
     BINDINGS = [
         Binding("up", "scroll_up", "Scroll up", show=False, id="detail.up"),
@@ -136,6 +141,7 @@ class DetailPane(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.paper: dict[str, Any] | None = None
+        self._days: list[tuple[str, str, int, int | None]] = []
         self._lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
@@ -148,6 +154,17 @@ class DetailPane(VerticalScroll):
         yield Static("", id="detail-summary")
         yield Static("", classes="section", id="detail-notes-head")
         yield Vertical(id="detail-notes")
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._restyle)
+
+    def _meta(self, data: dict[str, Any]) -> Table:
+        return meta_table(data, self._days, self.get_component_rich_style("detail-pane--label"))
+
+    def _restyle(self, _theme: object) -> None:
+        """A new theme: the fields' labels take its muted colour (the table holds colours)."""
+        if self.paper is not None:
+            self._set("detail-meta", self._meta(self.paper))
 
     def _set(self, name: str, value: Any, *, head: str | None = None) -> None:
         """Show ``value`` in widget ``#name`` (and its heading), or hide them when empty."""
@@ -180,7 +197,8 @@ class DetailPane(VerticalScroll):
                     self.query_one(f"#{name}").display = False
             else:
                 self._set("detail-title", data["title"])
-                self._set("detail-meta", meta_table(data, days or []))
+                self._days = days or []
+                self._set("detail-meta", self._meta(data))
                 self._set("detail-abstract", data.get("abstract"), head="detail-abstract-head")
                 self._set("detail-summary", data.get("ai_summary"), head="detail-summary-head")
                 notes = data.get("notes") or []

@@ -98,11 +98,11 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--cursor { background: $boost; text-style: bold; }
     PaperList:focus > .paper-list--cursor { background: $block-cursor-background;
                                             color: $block-cursor-foreground; }
-    PaperList > .paper-list--mark { color: $accent; text-style: bold; }
+    PaperList > .paper-list--mark { color: $text-accent; text-style: bold; }
     PaperList > .paper-list--marked { background: $accent 20%; }
     PaperList > .paper-list--dim { color: $text-muted; }
-    PaperList > .paper-list--star { color: $warning; }
-    PaperList > .paper-list--tag { color: $secondary; }
+    PaperList > .paper-list--star { color: $text-warning; }
+    PaperList > .paper-list--tag { color: $text-secondary; }
     PaperList > .paper-list--empty { color: $text-muted; }
     PaperList > .paper-list--day { color: $text-muted; text-style: bold; }
     """
@@ -362,18 +362,25 @@ class PaperList(ScrollView, can_focus=True):
             base = base + self._style("paper-list--cursor")
         elif pid in self.marked:
             base = base + self._style("paper-list--marked")
-        dim = base + Style(color=self._style("paper-list--dim").color)
+        # On the focused cursor row the cursor's colour wins: a muted or coloured column on
+        # the cursor's background would be hard to read (WCAG AA, tests/tui/test_contrast.py).
+        cursor_color = self._style("paper-list--cursor").color if index == self.cursor else None
+
+        def colour(name: str) -> Style:
+            return base + Style(color=cursor_color or self._style(name).color)
+
+        dim = colour("paper-list--dim")
         mark = Segment("● " if pid in self.marked else "  ",
-                       base + self._style("paper-list--mark"))
+                       base + self._style("paper-list--mark") + colour("paper-list--mark"))
         if row is None:
             return Strip([mark, Segment(fit("(removed)", width - 2), dim)])
-        star = Segment("★ " if row.starred else "  ", base + self._style("paper-list--star"))
+        star = Segment("★ " if row.starred else "  ", colour("paper-list--star"))
         segments = [mark, star]
         for name, _header, w in layout_columns(width, self.days is not None):
             if name == "title":
                 segments.append(Segment(fit(row.title, w) + " ", base))
             elif name == "day":
-                day_style = base + Style(color=self._style("paper-list--day").color, bold=True)
+                day_style = colour("paper-list--day") + Style(bold=True)
                 segments.append(Segment(fit(day or "", w) + " ", day_style))
             elif name == "year":
                 segments.append(Segment(fit(str(row.year or ""), w) + " ", dim))
@@ -386,6 +393,6 @@ class PaperList(ScrollView, can_focus=True):
                 text = "" if row.upvotes is None else str(row.upvotes)
                 segments.append(Segment(text.rjust(w)[-w:] + " ", dim))
             elif name == "tags":
-                tag_style = base + Style(color=self._style("paper-list--tag").color)
+                tag_style = colour("paper-list--tag")
                 segments.append(Segment(fit(", ".join(row.tags), w) + " ", tag_style))
         return Strip(segments).adjust_cell_length(width, base)
