@@ -61,7 +61,8 @@ def make_app(lib: Library) -> Callable[..., PapershelfApp]:
         kwargs.setdefault("today", lambda: TODAY)
         kwargs.setdefault("watch", False)
         app = PapershelfApp(kwargs.pop("library", lib), **kwargs)
-        app.SEARCH_DEBOUNCE = 0.0
+        app.SEARCH_DEBOUNCE = 0.0  # settle() waits for the search worker, not for a timer
+        app.DETAIL_DELAY = 0.0  # the same for the detail pane (30 ms asleep per cursor move)
         return app
 
     return make
