@@ -31,7 +31,7 @@ ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
 # out and painted (what its 1/60 s update timer would do), no animation running, no worker
 # pending or running (a thread worker is waited for with worker.wait()). Written against Textual
 # 8.2.8's internals (pinned in pyproject.toml): _wait_for_screen, _message_queue,
-# _on_timer_update and the screen's dirty flags.
+# _on_timer_update, the screen's dirty flags and the animator's tables.
 SETTLE_SECONDS = 60.0  # a bound, not a sleep: settle() fails rather than hang
 
 
@@ -48,6 +48,10 @@ def _unpainted(app: App[Any]) -> bool:
                 or screen._recompose_required or screen._dirty_widgets or screen._callbacks)
 
 
+def _animating(app: App[Any]) -> bool:
+    return bool(app._animator._animations or app._animator._scheduled)
+
+
 def _queued(app: App[Any]) -> bool:
     """A message not handled yet; or a callback the current screen runs after its next message
     (the next round's _wait_for_screen sends it one)."""
@@ -56,10 +60,15 @@ def _queued(app: App[Any]) -> bool:
             or any(pump._next_callbacks for pump in current))
 
 
-async def _drain(pilot: Pilot[Any]) -> None:
-    """One round: what is queued now is handled, and the screen shows the result."""
+async def _handled(pilot: Pilot[Any]) -> None:
+    """What is queued now on the current screen and the app is handled."""
     await pilot._wait_for_screen()
     await asyncio.sleep(0)  # callbacks from worker threads (call_from_thread) get their turn
+
+
+async def _paint(pilot: Pilot[Any]) -> None:
+    """Lay out and paint what changed now (what the screen's update timer does 1/60 s later),
+    and let any animation finish."""
     pilot.app.screen._on_timer_update()
     await pilot.app._animator.wait_until_complete()
 
@@ -68,18 +77,23 @@ async def settle(pilot: Pilot[Any], *, besides: str | None = None) -> None:
     """Wait until no worker is pending or running, every message queue is empty and the screen
     is painted (workers start other workers, e.g. a write reloads the list, so this loops until
     quiet). Workers of the group ``besides`` (one held on purpose, e.g. "pull") are not waited
-    for."""
+    for. The screen is painted once the rest is quiet (painting every intermediate state was
+    most of a Pilot test's CPU); meanwhile the app paints as it does in a terminal."""
     app = pilot.app
     deadline = time.monotonic() + SETTLE_SECONDS
     quiet = 0
     while time.monotonic() < deadline:
-        await _drain(pilot)
+        await _handled(pilot)
         # A dialog flow (group "flow") waits for the user while its dialog is up: it is not
         # waited for then, and never with wait() (it may open a dialog meanwhile).
         dialog = len(app.screen_stack) > 1
         active = [w for w in app.workers if w.state in ACTIVE and w.group != besides
                   and not (dialog and w.group == "flow")]
-        if not active and not _queued(app) and not _unpainted(app):
+        if not active and not _queued(app):
+            if _unpainted(app) or _animating(app):
+                await _paint(pilot)
+                quiet = 0  # painting may queue more (callbacks after refresh, a resize)
+                continue
             quiet += 1
             if quiet >= 2:
                 return
@@ -102,7 +116,8 @@ async def wait_for(pilot: Pilot[Any], what: str, ready: Callable[[], bool], *,
     while time.monotonic() < deadline:
         if ready():
             return
-        await _drain(pilot)
+        await _handled(pilot)
+        await _paint(pilot)
         if ready():
             return
         await asyncio.sleep(0.01)
@@ -129,7 +144,7 @@ async def _send(pilot: Pilot[Any], key: str) -> None:
     driver = pilot.app._driver
     assert driver is not None
     driver.send_message(event)
-    await _drain(pilot)
+    await _handled(pilot)
 
 
 async def press(pilot: Pilot[Any], *keys: str) -> None:
