@@ -77,8 +77,8 @@ async def settle(pilot: Pilot[Any], *, besides: str | None = None) -> None:
     """Wait until no worker is pending or running, every message queue is empty and the screen
     is painted (workers start other workers, e.g. a write reloads the list, so this loops until
     quiet). Workers of the group ``besides`` (one held on purpose, e.g. "pull") are not waited
-    for. The screen is painted once the rest is quiet (painting every intermediate state was
-    most of a Pilot test's CPU); meanwhile the app paints as it does in a terminal."""
+    for. The screen is painted once the rest is quiet (painting every intermediate state cost
+    about a tenth of a Pilot test's CPU); meanwhile the app paints as it does in a terminal."""
     app = pilot.app
     deadline = time.monotonic() + SETTLE_SECONDS
     quiet = 0
