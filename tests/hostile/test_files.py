@@ -56,6 +56,7 @@ def shelf(cli: CliRunnerFn, tmp_path: Path, db_path: Path) -> list[str]:
     return keys
 
 
+@pytest.mark.slow  # hostile targets through four `python -m tui` processes (~5 s CPU)
 def test_export_to_a_fifo_a_device_and_dev_stdout_streams(shelf: list[str], db_path: Path,
                                                           tmp_path: Path) -> None:
     fifo = tmp_path / "refs.fifo"

@@ -21,6 +21,7 @@ from reader.http import DEFAULT_MAX_BYTES
 from tests.hostile.server import HostileServer, hostile_server, plain, trickle
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # hostile servers through 28 `python -m tui` processes (~25 s CPU)
 DAY = "2024-06-16"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +45,7 @@ def test_every_command_shows_hostile_text_visibly(cli: CliRunnerFn) -> None:
     assert cli("show", key, "--json").json()["title"] == HOSTILE_TITLE
 
 
+@pytest.mark.slow  # hostile text, 25 generated titles x 4 commands (~4 s CPU)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(["a", " ", "\x1b", "[", "]", "\x07", "\x9b", "\u202e",
                                           "\u2066", "\x08", "\r", "é", ";"]),

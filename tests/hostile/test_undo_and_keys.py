@@ -20,6 +20,7 @@ def _size(path: Path) -> int:
                if p.exists())
 
 
+@pytest.mark.slow  # huge input: a 10 MB abstract, 43 commands on it (~8 s CPU)
 def test_star_toggles_do_not_copy_a_big_abstract_into_the_undo_log(
         cli: CliRunnerFn, db_path: Path, tmp_path: Path) -> None:
     abstract = ("lorem ipsum dolor sit amet " * (BIG // 27 + 1))[:BIG]

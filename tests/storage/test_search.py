@@ -427,6 +427,7 @@ QUERY_PARTS = st.sampled_from([
 ])
 
 
+@pytest.mark.slow  # hostile query text, a property over 300 generated queries (~2.5 s CPU)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(QUERY_PARTS, st.text(max_size=12)), max_size=8))
 def test_any_text_gives_results_or_one_bad_input(any_search_lib: Library, parts: list[str]) -> None:

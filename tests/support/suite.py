@@ -33,10 +33,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every ``serial`` test joins one xdist group (before xdist reads the groups)."""
+    """Every ``serial`` test joins one xdist group (before xdist reads the groups); every
+    ``toolchain`` test (real bibtex and biber runs) is ``slow`` too, so the fast lane leaves
+    them out (tryfirst: before ``-m`` deselects)."""
     for item in items:
         if item.get_closest_marker(SERIAL) is not None:
             item.add_marker(pytest.mark.xdist_group(SERIAL))
+        if item.get_closest_marker("toolchain") is not None:
+            item.add_marker(pytest.mark.slow)
 
 
 class SerialLastScheduling(LoadGroupScheduling):  # type: ignore[misc, valid-type]

@@ -12,6 +12,7 @@ import pytest
 from storage.db import Library, open_library
 from tests.support.app import TODAY
 from tests.support.shelf_sample import build_sample
+from tests.support.templates import copy_library
 from tui.app import PapershelfApp
 from tui.config import Config
 
@@ -38,11 +39,13 @@ def sample_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
 
 
 @pytest.fixture
-def lib(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Library]:
+def lib(db_path: Path, empty_library: Path, request: pytest.FixtureRequest) -> Iterator[Library]:
     """The temporary library; a fresh copy of the sample library when the test uses ``sample``."""
     if "sample" in request.fixturenames:
         template, _ids = request.getfixturevalue("sample_template")
-        db_path.write_bytes(template.read_bytes())
+        copy_library(template, db_path)
+    else:
+        copy_library(empty_library, db_path)
     library = open_library(db_path)
     yield library
     library.close()
@@ -61,7 +64,8 @@ def make_app(lib: Library) -> Callable[..., PapershelfApp]:
         kwargs.setdefault("today", lambda: TODAY)
         kwargs.setdefault("watch", False)
         app = PapershelfApp(kwargs.pop("library", lib), **kwargs)
-        app.SEARCH_DEBOUNCE = 0.0
+        app.SEARCH_DEBOUNCE = 0.0  # settle() waits for the search worker, not for a timer
+        app.DETAIL_DELAY = 0.0  # the same for the detail pane (30 ms asleep per cursor move)
         return app
 
     return make

@@ -4,11 +4,13 @@ with the library and the written files checked after."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from exports.bibtex_in import parse_bibtex
 from tests.conftest import CliRunnerFn
+from tests.support.templates import copy_library
 
 DATA = Path(__file__).resolve().parents[1] / "exports" / "data"
 SAMPLE = DATA / "sample.bib"
@@ -25,8 +27,7 @@ VASWANI = """@misc{vaswani2017attention,
 """
 
 
-@pytest.fixture
-def shelf(cli: CliRunnerFn) -> CliRunnerFn:
+def _fill_shelf(cli: CliRunnerFn) -> None:
     for args in [
         ("add", "--title", "Attention Is All You Need", "--author", "Ashish Vaswani",
          "--author", "Noam Shazeer", "--year", "2017", "--arxiv", "1706.03762"),
@@ -40,6 +41,12 @@ def shelf(cli: CliRunnerFn) -> CliRunnerFn:
         assert cli(*args).code == 0
     assert cli("tag", "vaswani2017attention", "+to-cite").code == 0
     assert cli("tag", "hu2021lora", "+to-cite", "+peft").code == 0
+
+
+@pytest.fixture
+def shelf(cli: CliRunnerFn, db_path: Path, library_template: Any) -> CliRunnerFn:
+    """Three papers, two tagged, added by the command line (built once per run, copied here)."""
+    copy_library(library_template("bibtex-shelf", _fill_shelf), db_path)
     return cli
 
 
