@@ -279,7 +279,7 @@ class MainScreen(PaperScreen):
         self.action_read_paper()
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.query_one("#search", SearchBox).take_keys()  # at once: the keys after / go there
 
     def action_escape(self) -> None:
         search = self.query_one("#search", Input)
