@@ -13,7 +13,9 @@ from __future__ import annotations
 from textual.binding import Binding
 
 LIBRARY_KEYS = [
-    Binding("slash", "search", "Search", id="app.search"),
+    # priority: run before the app takes the next key, so keys typed after / reach the box
+    # (tui/widgets/search_box.py: SearchBox.take_keys)
+    Binding("slash", "search", "Search", id="app.search", priority=True),
     Binding("p", "pull", "Pull", id="app.pull"),
     Binding("u,ctrl+z", "undo", "Undo", id="app.undo"),
     Binding("S", "stats", "Stats", show=False, id="app.stats"),

@@ -172,3 +172,33 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
     assert (got["tal2024lumiere"]["title"], got["tal2024lumiere"]["eprint"]) == (
         "Lumiere: A Space-Time Diffusion Model for Video Generation", "2401.12945")
     assert got["tal2024lumiere"]["author"] == "Bar-Tal, Omer and Chefer, Hila and Tov, Omer"
+
+
+def test_keys_typed_with_the_slash_go_to_the_search_box(terminal, lib):
+    """``/`` and a word in one write, as a fast typist or a paste sends them: every key goes
+    to the search box (the ``k`` of ``/keep`` used to keep a paper, the ``d`` of ``/dry`` to
+    dismiss one), none to the list."""
+    term, _folder = terminal
+    with lib.read() as session:
+        before = {p.key: p.status for p in ops.list_papers(session, include_dismissed=True)}
+    term.wait_for("Inbox · 5 papers")
+    term.wait_for("key       yuan2024self")
+    term.keys("/keep", literal=True)
+    term.wait_for("“keep”")
+    term.keys("Escape")
+    term.wait_for("Inbox · 5 papers")
+    term.keys("/dry", literal=True)
+    term.wait_for("“dry”")
+    screen = term.text()
+    assert "/ Search ^z Undo" in screen  # the box has the focus: its footer
+    term.keys("Escape")
+    term.wait_for("k Keep d Dismiss")
+    term.keys("q")
+    term.wait_exit()
+    check = open_library(lib.path)
+    try:
+        with check.read() as session:
+            after = {p.key: p.status for p in ops.list_papers(session, include_dismissed=True)}
+    finally:
+        check.close()
+    assert after == before

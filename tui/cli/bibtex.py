@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import click
 from exports.bibtex_out import STYLES, Style
 from storage.db import Library
 from storage.vocab import STATUSES
-from tui.cli.common import pass_library
+from tui.cli.common import WordsCommand, pass_library
 from tui.cli.render import show
 from tui.safe_text import safe_lines
 from tui.services.export import ExportRequest, ExportTarget, Selection
@@ -26,7 +27,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(import_cmd)
 
 
-@click.command()
+@click.command(cls=WordsCommand, long_words=False)
 @click.argument("refs", nargs=-1, metavar="[KEYS]...")
 @click.option("--tag", "tags", multiple=True, metavar="TAG",
               help="Papers with this tag (repeat for any of several tags).")
@@ -59,6 +60,11 @@ def export(lib: Library, refs: tuple[str, ...], tags: tuple[str, ...], status_: 
         raise click.UsageError("use either -o FILE (a new file) or --into FILE (merge), not both")
     if force and not output:
         raise click.UsageError("--force goes with -o FILE")
+    negations = [ref for ref in refs if ref.startswith("-")]
+    if query is not None and negations:  # export --query tag:llm -tag:old: one query, unquoted
+        whole = shlex.quote(" ".join([query, *negations]))
+        raise click.UsageError(f"{negations[0]!r} is no option of export; a query of several "
+                               f"words goes in quotes: --query {whole}")
     selection = Selection(refs=refs, tags=tags, status=status_.lower() if status_ else None,
                           include_all=include_all, query=query)
     if selection.empty:

@@ -45,6 +45,62 @@ def pass_library(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+
+class WordsCommand(click.Command):
+    """A command whose arguments are words that may begin with ``-`` (``tag KEY -rlhf``,
+    ``search attention -author:hinton``, a key like ``-x``): only the command's own options,
+    spelled exactly (``--json``, ``--limit 5``, ``--limit=5``, ``-o FILE``, ``--db PATH``,
+    ``--help``), are options, before, between or after the words; every other
+    word is an argument, never an option cluster (``-rlhf`` is not ``-r -l -h -f``, so it never
+    prints the help). Everything after ``--`` is a word.
+
+    With ``long_words=False`` a word beginning with ``--`` that is no option of the command is
+    an error naming the option meant (``--jsn``: did you mean ``--json``?) and how to give it as
+    a word (after ``--``), not a word taken silently."""
+
+    def __init__(self, *args: Any, long_words: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.long_words = long_words
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                words.extend(args[i + 1:])
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if name == "-h" and len(args) > 1:
+                name = ""  # "tag KEY -h" removes the tag h; "tag -h" alone asks for help
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg and i + 1 < len(args):
+                    options.append(args[i + 1])
+                    i += 1
+            elif not self.long_words and len(name) > 2 and name.startswith("--"):
+                raise self._no_such_option(ctx, arg, name, takes_value)
+            else:
+                words.append(arg)
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *words])
+
+    def _no_such_option(self, ctx: click.Context, arg: str, name: str,
+                        takes_value: dict[str, bool]) -> click.UsageError:
+        import difflib
+
+        meant = difflib.get_close_matches(name, [o for o in takes_value if o.startswith("--")])
+        guess = f" Did you mean {meant[0]!r}?" if meant else ""
+        return click.UsageError(f"No such option {name!r}.{guess} To give {arg!r} as a word, "
+                                f"put it after --: {ctx.command_path} -- {arg}", ctx)
+
+
 # Characters JSON may carry raw that a terminal acts on (C1 controls, bidi overrides, line
 # separators): written as \\uXXXX escapes, the same JSON value, inert on a terminal.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")

@@ -13,7 +13,7 @@ from reader.record import PaperRecord, split_arxiv_id
 from storage import ops
 from storage.db import Library
 from storage.vocab import STATUSES, parse_date
-from tui.cli.common import echo_json, err, pass_library, say, table
+from tui.cli.common import WordsCommand, echo_json, err, pass_library, say, table
 from tui.cli.render import echo_json_stream, stream_papers
 from tui.cli.render import show as show_result
 from tui.services import edits, json_shapes, reading
@@ -121,39 +121,6 @@ def show(lib: Library, ref: str, as_json: bool) -> None:
         echo_json(data)
         return
     say(show_text(data, user=lib.user))
-
-
-class WordsCommand(click.Command):
-    """A command whose arguments are words that may begin with ``-`` (``tag KEY -rlhf``, a
-    key like ``-x``): only the command's own options, spelled exactly (``--yes``, ``--db
-    PATH``, ``--help``), are options; every other word is an argument, never an option
-    cluster (``-rlhf`` is not ``-r -l -h -f``, so it never prints the help)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if "--" in args:
-            return super().parse_args(ctx, args)
-        takes_value = {}
-        for param in self.get_params(ctx):
-            if isinstance(param, click.Option):
-                for name in (*param.opts, *param.secondary_opts):
-                    takes_value[name] = not (param.is_flag or param.count)
-        options: list[str] = []
-        words: list[str] = []
-        i = 0
-        while i < len(args):
-            arg = args[i]
-            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
-            if name == "-h" and len(args) > 1:
-                name = ""  # "tag KEY -h" removes the tag h; "tag -h" alone asks for help
-            if name in takes_value:
-                options.append(arg)
-                if takes_value[name] and "=" not in arg and i + 1 < len(args):
-                    options.append(args[i + 1])
-                    i += 1
-            else:
-                words.append(arg)
-            i += 1
-        return super().parse_args(ctx, [*options, "--", *words])
 
 
 def show_report(report: edits.EditReport) -> int:

@@ -6,7 +6,7 @@ import click
 
 from storage.db import Library
 from storage.search import rebuild_index
-from tui.cli.common import echo_json, pass_library, say
+from tui.cli.common import WordsCommand, echo_json, pass_library, say
 from tui.cli.render import print_papers
 from tui.services import json_shapes, reading
 from tui.words import count as count_of
@@ -17,8 +17,8 @@ def register(cli: click.Group) -> None:
     cli.add_command(reindex)
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
-@click.argument("words", nargs=-1, required=True)
+@click.command(cls=WordsCommand, long_words=False)
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="At most this many papers, best first (0: all).")
 @click.option("--json", "as_json", is_flag=True,
@@ -33,10 +33,12 @@ def search(lib: Library, words: tuple[str, ...], limit: int, as_json: bool,
     \b
     Words match title, authors, tags, abstract and notes, typos and all:
       papershelf search atention is al
-    Qualifiers narrow; a leading - negates anything:
+    Qualifiers narrow; a leading - negates anything (no quotes needed):
       tag:llm -tag:read author:hinton status:queued is:starred
       year:2024 year:2020..2023 year:2020.. day:2024-06-16 source:hf arxiv:1706.03762
-    Dismissed papers only with --all or status:dismissed.
+    Dismissed papers only with --all or status:dismissed. Options go anywhere among the
+    words; every other word is a search word, -author:hinton and -h too (a word that
+    begins with -- only after --: papershelf search -- --x).
     """
     answer = reading.find(lib, " ".join(words), limit=limit or None,
                           include_dismissed=include_all)

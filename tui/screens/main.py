@@ -437,7 +437,7 @@ class MainScreen(PaperScreen):
         self.action_read_paper()
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.query_one("#search", SearchBox).take_keys()  # at once: the keys after / go there
 
     def action_escape(self) -> None:
         if self.focused is not self.papers and (self._sidebar_peek or self._detail_peek):
