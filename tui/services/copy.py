@@ -10,6 +10,7 @@ from typing import Protocol
 from storage.copy import CopyResult, copy_to_file
 from storage.db import Library
 from tui.services.report import Report
+from tui.words import plural
 
 
 class CopyProgress(Protocol):
@@ -68,9 +69,11 @@ def copy_library(source: Library, target: str, *, source_name: str,
     for t in result.tables:
         report.lines.append(f"  {t.name:<{width}}  {t.rows:>9,} rows  checksum {t.checksum[:16]}")
     report.lines.append(
-        f"copied {result.papers:,} papers ({result.rows:,} rows in {len(result.tables)} tables) "
+        f"copied {result.papers:,} {plural(result.papers, 'paper')} ({result.rows:,} "
+        f"{plural(result.rows, 'row')} in {len(result.tables)} tables) "
         f"from {shown(source_name)} to {shown(target)}; verified: every table's row count and "
-        f"checksum match; " + (f"search index rebuilt ({result.indexed:,} papers)"
+        f"checksum match; " + (f"search index rebuilt ({result.indexed:,} "
+                               f"{plural(result.indexed, 'paper')})"
                               if result.indexed >= 0 else "the server indexes them for search"))
     if result.undo_rewritten:
         report.notes.append(f"the undo log's {result.undo_rewritten:,} statements were "
