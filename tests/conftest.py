@@ -29,6 +29,23 @@ from tui.cli import main
 
 pytest_plugins = ["tests.support.pg"]  # pg_server, pg_url: a throwaway PostgreSQL (pg helper)
 
+def _sendable(text: str) -> str:
+    """``text`` with lone surrogates escaped: a failing example of hostile text (a lone
+    surrogate) must reach the report, not crash the worker's channel (execnet sends UTF-8)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if _sendable(text) != text:
+            report.longrepr = _sendable(text)
+    report.sections = [(title, _sendable(body)) for title, body in report.sections]
+
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = Path(os.environ.get("PAPERSHELF_FIXTURES", REPO.parent / "shared" / "fixtures"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
