@@ -147,6 +147,9 @@ def test_the_real_upgrades_copy_aside_and_keep_everything(tmp_path: Path) -> Non
         ('["arxiv_id", "authors", "title", "year"]', "{}", None),
         ('["authors", "title", "year"]', "{}", None)]
     assert [row[:-3] for row in papers] == before.pop("paper")
+    # Schema 6 adds note.author at the end: an old note has no author (nobody to name).
+    assert [row[-1] for row in upgraded["note"]] == [None]
+    upgraded["note"] = [row[:-1] for row in upgraded.pop("note")]
     assert upgraded == before
     found = run_inproc(db, "search", "atention", "--json").json()
     assert [p["key"] for p in found] == ["vaswani2017attention"]

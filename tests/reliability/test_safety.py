@@ -98,7 +98,16 @@ SAFE_SQL_NAMES = {
     # "?, ?, ?" placeholder lists, a constant subquery, and per_week's two column names.
     "storage/views.py": {"marks", "_DISMISSED", "column"},
     # Column and FTS table names from constants; trigger names read back from the schema.
-    "storage/search.py": {"_DOC_COLUMNS", "cols", "name", "table", "', '.join(fields)"},
+    # docs(): the column names the scorer asks for (constants of the module).
+    "storage/search.py": {"_DOC_COLUMNS", "cols", "name", "table", "', '.join(fields)",
+                          "', '.join(columns)"},
+    # PostgreSQL: the one table name ids_given is called with ("paper", a literal of ops.py),
+    # the change channel's constant, and copy's table names from the models' metadata and
+    # trigger names read back from sqlite_master.
+    "storage/backend.py": {"table"},
+    "storage/pg.py": {"WRITE_LOCK"},  # the advisory lock's number, a constant
+    "storage/changes_pg.py": {"CHANNEL"},
+    "storage/copy.py": {"name"},
 }
 # SQL text joined with + from pieces reviewed as above (the whole first argument, unparsed).
 SAFE_SQL_BUILDS = {
@@ -107,6 +116,10 @@ SAFE_SQL_BUILDS = {
         "' OR '.join((f'd.{c} IS NOT s.{c}' for c in ('title', 'authors', 'tags', 'abstract', "
         "'notes', 'ids')))",
         "sql + ' LIMIT ?'",  # sql from _narrow_sql: fixed text, values bound
+    },
+    "storage/search_pg.py": {  # the thorough check's column comparison, from the constant
+        "'SELECT count(*) FROM search_source s JOIN search_doc d ON d.id = s.id WHERE ' + "
+        "' OR '.join((f'd.{c} IS DISTINCT FROM s.{c}' for c in _DOC_COLUMNS.split(', ')))",
     },
 }
 SQL_CALLS = {"execute", "executemany", "executescript", "exec_driver_sql", "text"}

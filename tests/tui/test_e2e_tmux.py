@@ -176,15 +176,15 @@ def test_search_tag_note_mark_export_quit(terminal, lib):
 
 def test_keys_typed_with_the_slash_go_to_the_search_box(terminal, lib):
     """``/`` and a word in one write, as a fast typist or a paste sends them: every key goes
-    to the search box (the ``k`` of ``/keep`` used to keep a paper, the ``d`` of ``/dry`` to
-    dismiss one), none to the list."""
+    to the search box (the ``y`` of ``/yield`` would keep a paper, the ``d`` of ``/dry`` dismiss
+    one), none to the list."""
     term, _folder = terminal
     with lib.read() as session:
         before = {p.key: p.status for p in ops.list_papers(session, include_dismissed=True)}
     term.wait_for("Inbox · 5 papers")
     term.wait_for("key       yuan2024self")
-    term.keys("/keep", literal=True)
-    term.wait_for("“keep”")
+    term.keys("/yield", literal=True)
+    term.wait_for("“yield”")
     term.keys("Escape")
     term.wait_for("Inbox · 5 papers")
     term.keys("/dry", literal=True)
@@ -192,7 +192,7 @@ def test_keys_typed_with_the_slash_go_to_the_search_box(terminal, lib):
     screen = term.text()
     assert "/ Search ^z Undo" in screen  # the box has the focus: its footer
     term.keys("Escape")
-    term.wait_for("k Keep d Dismiss")
+    term.wait_for("y Keep d Dismiss")
     term.keys("q")
     term.wait_exit()
     check = open_library(lib.path)

@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'star': ('library', 'Star papers.'),
     'status': ('library', 'Set the status of papers: inbox, queued, reading, read or dismissed.'),
     'tag': ('library', 'Add (+name) and remove (-name) tags on papers: papershelf tag KEY... +llm +to-cite -old.'),
-    'tags': ('library', 'Every tag with its number of papers; `tags rename A B`, `tags merge A B`.'),
+    'tags': ('library', 'Every tag with its number of papers (dismissed ones aside, as the app counts); `tags rename A B`, `tags merge A B`.'),
     'undo': ('library', 'Revert the last change, whatever command made it; repeat to go further back.'),
     'unstar': ('library', 'Remove the star from papers.'),
     'whoami': ('library', 'Print the name your changes (notes, undo steps) are recorded as.'),
