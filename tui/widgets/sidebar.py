@@ -125,6 +125,9 @@ class ViewList(OptionList):
                                       id="-older", disabled=True))
         highlighted = self.highlighted
         self.set_options(options)
+        # Many days make a scrollbar appear, which narrows the room without a resize: fit the
+        # labels again once drawn (once: the scrollbar stays, the width then matches).
+        self.call_after_refresh(self._fit_labels)
         try:
             self.highlighted = self.get_option_index(current.id)
         except OptionDoesNotExist:
