@@ -355,10 +355,20 @@ def _v6(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE undo_action ADD COLUMN author TEXT")
 
 
+# ---------------------------------------------------------------- v7: keys by prefix, fast
+# A new key (``unique_key``) needs the keys in use that start with its base, ignoring case.
+# Schema 5's case-insensitive index leaves case twins out (it is unique); this small index holds
+# just them, so both halves are a range of an index instead of a scan of every key (at 100,000
+# papers the scan was 19 ms of each add).
+def _v7(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE INDEX ix_paper_key_case_twins ON paper (key COLLATE NOCASE) "
+                 "WHERE key_case_twin IS NOT NULL")
+
+
 # MIGRATIONS[i] brings a database from version i to version i + 1. Each new step has its
 # PostgreSQL counterpart under the same number in storage/pg_schema.py (STEPS); a test checks
 # that both reach the same version.
-MIGRATIONS: list[Step] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Step] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 
 
 def latest_version() -> int:

@@ -282,10 +282,21 @@ def _keys_from(session: Session, base: str) -> set[str]:
     :func:`unique_key`), in one query rather than one per suffix tried."""
     if not is_sqlite(session):
         return keys_from(session.connection(), base)
+    # Keys: a range of the case-insensitive indexes (schema 5's, and schema 7's of the case
+    # twins it leaves out); every key that starts with base, ignoring (ASCII) case, lies
+    # between base and base + the last code point. Aliases are few: a scan.
+    low, high = base.lower(), base.lower() + "\U0010ffff"
     pattern = "".join(f"[{c}]" if c in "*?[" else c for c in base.lower()) + "*"
     return set(session.connection().exec_driver_sql(
-        "SELECT lower(key) FROM paper WHERE lower(key) GLOB ? UNION "
-        "SELECT lower(alias) FROM paper_alias WHERE lower(alias) GLOB ?", (pattern, pattern)).scalars())
+        KEYS_FROM_SQL, (low, high, low, high, pattern)).scalars())
+
+
+KEYS_FROM_SQL = (
+    "SELECT lower(key) FROM paper WHERE key_case_twin IS NULL "
+    "AND key >= ? COLLATE NOCASE AND key < ? COLLATE NOCASE UNION "
+    "SELECT lower(key) FROM paper WHERE key_case_twin IS NOT NULL "
+    "AND key >= ? COLLATE NOCASE AND key < ? COLLATE NOCASE UNION "
+    "SELECT lower(alias) FROM paper_alias WHERE lower(alias) GLOB ?")
 
 
 # ---------------------------------------------------------------- merging records

@@ -243,10 +243,16 @@ def _v6(conn: Any) -> None:
     conn.execute("ALTER TABLE undo_action ADD COLUMN author TEXT")
 
 
+def _v7(conn: Any) -> None:
+    """Schema 7 (see storage.migrations): keys by prefix from an index (backend.keys_from's
+    ``lower(key) LIKE 'base%'``; the "C" collation lets a pattern index answer it)."""
+    conn.execute("CREATE INDEX ix_paper_key_lower ON paper (lower(key) text_pattern_ops)")
+
+
 # Each entry: (the version it reaches, the step). A fresh database runs the first, then the
 # rest; a database at version N runs the steps above N.
 Step = Callable[[Any], None]
-STEPS: list[tuple[int, Step]] = [(5, _base), (6, _v6)]
+STEPS: list[tuple[int, Step]] = [(5, _base), (6, _v6), (7, _v7)]
 
 
 def latest_version() -> int:

@@ -39,7 +39,8 @@ def snapshot(path: Path, tables: list[str] | None = None,
 # Columns later schema steps add to tables of schema 1. The fixture's papershelf of schema 1 is
 # today's code, whose models know them: they exist while it fills the library, then go.
 LATER_COLUMNS = {"paper": ("user_fields JSON NOT NULL DEFAULT '[]'",
-                           "source_values JSON NOT NULL DEFAULT '{}'"),
+                           "source_values JSON NOT NULL DEFAULT '{}'",
+                           "key_case_twin INTEGER"),
                  "note": ("author TEXT",), "undo_action": ("author TEXT",)}
 
 
@@ -201,3 +202,37 @@ def test_a_failed_upgrade_changes_nothing(v1_library: Path, monkeypatch: pytest.
         open_library(v1_library)
     assert version(v1_library) == 1
     assert snapshot(v1_library) == before
+
+
+def test_schema_7_finds_keys_by_prefix_from_indexes_case_twins_included(
+        v1_library: Path) -> None:
+    """A new key's candidates (the keys in use that start with its base, ignoring case) come
+    from a range of the case-insensitive index and of schema 7's index of the case twins it
+    leaves out, never from a scan of every key; and a twin's key still counts."""
+    lib = open_library(v1_library)
+    try:
+        assert lib.schema_version == migrations.latest_version() >= 7
+        conn = sqlite3.connect(v1_library)
+        try:
+            plan = " ".join(row[-1] for row in conn.execute(
+                "EXPLAIN QUERY PLAN " + ops.KEYS_FROM_SQL, ("a", "a\U0010ffff", "a",
+                                                            "a\U0010ffff", "a*")))
+            assert "ix_paper_key_nocase" in plan and "ix_paper_key_case_twins" in plan, plan
+            assert "SCAN paper" not in plan.replace("SCAN paper_alias", ""), plan
+            # A case twin as schema 5 marks an old library's second "Vaswani2017attention".
+            first = conn.execute("SELECT min(id) FROM paper").fetchone()[0]
+            conn.execute("UPDATE paper SET key = 'vaswani2017attentiona' WHERE id = ?", (first,))
+            last = "(SELECT max(id) FROM paper)"
+            conn.execute(f"UPDATE paper SET key = 'VASWANI2017Attention' WHERE id = {last}")
+            conn.execute(f"UPDATE paper SET key_case_twin = 1 WHERE id = {last}")
+            conn.commit()
+        finally:
+            conn.close()
+        with lib.read() as session:
+            assert ops._keys_from(session, "vaswani2017attention") == {
+                "vaswani2017attention", "vaswani2017attentiona"}
+            assert ops._keys_from(session, "Vaswani2017") == {
+                "vaswani2017attention", "vaswani2017attentiona"}
+            assert ops._keys_from(session, "vaswani2018") == set()
+    finally:
+        lib.close()
