@@ -44,7 +44,9 @@ class PapershelfApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {lambda: _paper_commands()}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    # Below 100 columns the sidebar collapses (shown by b or v, it is the slim one); from 140
+    # the detail pane is beside the list.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     SEARCH_DEBOUNCE = 0.15  # seconds of quiet before the search box searches
     DETAIL_DELAY = 0.03  # seconds the cursor rests on a paper before the detail pane follows
     POLL_SECONDS = 1.0  # how often to look for changes made by the command line
